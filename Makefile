@@ -1,0 +1,39 @@
+# Validator Ring — common tasks. `make demo` and `make test` work on a fresh Debian
+# machine (as root they install the missing -dev packages first).
+
+ifneq ($(wildcard /opt/swift/usr/bin/swift),)
+export PATH := /opt/swift/usr/bin:$(PATH)
+endif
+
+SWIFT ?= swift
+
+.PHONY: deps build test demo bench compare clean
+
+## deps: install the missing Debian packages (GMP, OpenSSL, libsodium, pkg-config)
+deps:
+	./scripts/install-deps.sh
+
+## build: the release CLI, .build/release/vring
+build:
+	$(SWIFT) build -c release --product vring
+
+## test: every test target, in release mode (field arithmetic crawls in debug builds)
+test: deps
+	$(SWIFT) test -c release
+
+## demo: build the CLI and run the built-in demonstration
+demo: deps build
+	.build/release/vring demo
+
+## bench: build the CLI and run its benchmarks
+bench: build
+	.build/release/vring bench
+
+## compare: run Benchmarks/compare (the comparison script; not written yet)
+compare:
+	./Benchmarks/compare
+
+## clean: remove build products
+clean:
+	$(SWIFT) package clean
+	rm -rf .build

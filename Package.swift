@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ValidatorRing",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "BLS12381", targets: ["BLS12381"]),
+        .library(name: "Primitives", targets: ["Primitives"]),
+        .executable(name: "vring", targets: ["vring"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages, wrapped once by `Primitives`.
+        .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "Primitives", dependencies: ["CGMP", "COpenSSL", "CSodium"]),
+        .target(name: "BLS12381", dependencies: ["Primitives"]),
+        .executableTarget(
+            name: "vring",
+            dependencies: [
+                "BLS12381", "Primitives",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
+        .testTarget(
+            name: "BLS12381Tests", dependencies: ["BLS12381", "Primitives"],
+            exclude: ["Fixtures"]),
+    ]
+)

@@ -1,0 +1,136 @@
+/// Fp2 = Fp[u] / (u^2 + 1): c0 + c1·u. The coordinate field of G2.
+@frozen
+public struct Fp2: Sendable {
+    public var c0: Fp
+    public var c1: Fp
+
+    @inlinable @inline(__always)
+    public init(_ c0: Fp, _ c1: Fp) { self.c0 = c0; self.c1 = c1 }
+
+    @inlinable public static var zero: Fp2 { Fp2(.zero, .zero) }
+    @inlinable public static var one: Fp2 { Fp2(.one, .zero) }
+
+    @inlinable @inline(__always)
+    public static func + (a: Fp2, b: Fp2) -> Fp2 { Fp2(a.c0 + b.c0, a.c1 + b.c1) }
+    @inlinable @inline(__always)
+    public static func - (a: Fp2, b: Fp2) -> Fp2 { Fp2(a.c0 - b.c0, a.c1 - b.c1) }
+    @inlinable @inline(__always)
+    public static prefix func - (a: Fp2) -> Fp2 { Fp2(-a.c0, -a.c1) }
+    @inlinable @inline(__always) public static func += (a: inout Fp2, b: Fp2) { a = a + b }
+    @inlinable @inline(__always) public static func -= (a: inout Fp2, b: Fp2) { a = a - b }
+
+    /// Karatsuba: 3M + 5A.
+    @inlinable @inline(__always)
+    public static func * (a: Fp2, b: Fp2) -> Fp2 {
+        let v0 = a.c0 * b.c0
+        let v1 = a.c1 * b.c1
+        let s = (a.c0 + a.c1) * (b.c0 + b.c1)
+        return Fp2(v0 - v1, s - v0 - v1)
+    }
+    @inlinable @inline(__always) public static func *= (a: inout Fp2, b: Fp2) { a = a * b }
+
+    /// (c0 + c1)(c0 - c1) + 2c0c1·u: 2M.
+    @inlinable @inline(__always)
+    public func squared() -> Fp2 {
+        let a = (c0 + c1) * (c0 - c1)
+        let b = c0 * c1
+        return Fp2(a, b + b)
+    }
+
+    @inlinable @inline(__always) public func doubled() -> Fp2 { Fp2(c0 + c0, c1 + c1) }
+
+    @inlinable @inline(__always)
+    public func mul(by f: Fp) -> Fp2 { Fp2(c0 * f, c1 * f) }
+
+    /// Multiplication by the non-residue ξ = 1 + u: (c0 - c1) + (c0 + c1)u.
+    @inlinable @inline(__always)
+    public func mulByNonResidue() -> Fp2 { Fp2(c0 - c1, c0 + c1) }
+
+    /// The Frobenius map x -> x^p is conjugation.
+    @inlinable @inline(__always)
+    public func conjugate() -> Fp2 { Fp2(c0, -c1) }
+
+    @inlinable @inline(__always)
+    public func frobenius(_ k: Int) -> Fp2 { k & 1 == 1 ? conjugate() : self }
+
+    @inlinable @inline(__always)
+    public var isZeroBit: UInt64 { c0.isZeroBit & c1.isZeroBit }
+
+    @inlinable @inline(__always)
+    public static func select(_ a: Fp2, _ b: Fp2, _ bit: UInt64) -> Fp2 {
+        Fp2(Fp.select(a.c0, b.c0, bit), Fp.select(a.c1, b.c1, bit))
+    }
+
+    @inlinable @inline(__always)
+    public func equalBit(_ o: Fp2) -> UInt64 { c0.equalBit(o.c0) & c1.equalBit(o.c1) }
+
+    /// The norm c0^2 + c1^2 in Fp.
+    @inlinable @inline(__always)
+    public var norm: Fp { c0.squared() + c1.squared() }
+
+    /// 1/(c0 + c1u) = (c0 - c1u)/(c0^2 + c1^2). Constant time; zero maps to zero.
+    public func inverse() -> Fp2 {
+        let t = norm.inverse()
+        return Fp2(c0 * t, -(c1 * t))
+    }
+
+    public func inverseVartime() -> Fp2 {
+        let t = norm.inverseVartime()
+        return Fp2(c0 * t, -(c1 * t))
+    }
+
+    /// self^e for a public exponent (little-endian limbs); constant time in self.
+    public func power(_ e: [UInt64]) -> Fp2 {
+        var r = Fp2.one
+        for limb in e.reversed() {
+            for i in stride(from: 63, through: 0, by: -1) {
+                r = r.squared()
+                r = Fp2.select(r, r * self, (limb >> UInt64(i)) & 1)
+            }
+        }
+        return r
+    }
+
+    /// 1 when self is a square in Fp2, which holds exactly when its norm is a square in Fp.
+    public var isSquareBit: UInt64 { norm.isSquareBit }
+
+    /// Square root (Adj and Rodríguez-Henríquez, "Square root computation over even extension
+    /// fields", 2014, Algorithm 9, for p ≡ 3 mod 4). Nil when self is not a square. Variable time;
+    /// used on public data (hash-to-curve inputs, decoded points).
+    public func squareRootVartime() -> Fp2? {
+        if isZero { return .zero }
+        let a1 = power(Fp.expPMinus3Over4)
+        let alpha = a1 * (a1 * self)  // self^((p-1)/2)
+        let x0 = a1 * self            // self^((p+1)/4)
+        let candidate: Fp2
+        if alpha == -Fp2.one {
+            candidate = Fp2(-x0.c1, x0.c0)  // u·x0
+        } else {
+            let b = (Fp2.one + alpha).power(Fp.expPMinus1Over2)
+            candidate = b * x0
+        }
+        return candidate.squared() == self ? candidate : nil
+    }
+
+    /// RFC 9380 sgn0 for m = 2.
+    public var sgn0: UInt64 {
+        let s0 = c0.sgn0
+        let z0 = c0.isZeroBit
+        let s1 = c1.sgn0
+        return s0 | (z0 & s1)
+    }
+
+    /// ZCash flag: c1 is lexicographically largest, or c1 = 0 and c0 is.
+    public var isLexicographicallyLargest: Bool {
+        c1.isZero ? c0.isLexicographicallyLargest : c1.isLexicographicallyLargest
+    }
+}
+
+extension Fp2: FieldElement {
+    @inlinable @inline(__always)
+    public static func == (a: Fp2, b: Fp2) -> Bool { a.equalBit(b) == 1 }
+}
+
+extension Fp2: CustomStringConvertible {
+    public var description: String { "(\(c0), \(c1))" }
+}

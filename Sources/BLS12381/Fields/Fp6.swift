@@ -1,0 +1,94 @@
+/// Fp6 = Fp2[v] / (v^3 - ξ), ξ = 1 + u: c0 + c1·v + c2·v^2.
+@frozen
+public struct Fp6: Sendable, Equatable {
+    public var c0: Fp2
+    public var c1: Fp2
+    public var c2: Fp2
+
+    @inlinable
+    public init(_ c0: Fp2, _ c1: Fp2, _ c2: Fp2) { self.c0 = c0; self.c1 = c1; self.c2 = c2 }
+
+    @inlinable public static var zero: Fp6 { Fp6(.zero, .zero, .zero) }
+    @inlinable public static var one: Fp6 { Fp6(.one, .zero, .zero) }
+
+    @inlinable
+    public static func + (a: Fp6, b: Fp6) -> Fp6 { Fp6(a.c0 + b.c0, a.c1 + b.c1, a.c2 + b.c2) }
+    @inlinable
+    public static func - (a: Fp6, b: Fp6) -> Fp6 { Fp6(a.c0 - b.c0, a.c1 - b.c1, a.c2 - b.c2) }
+    @inlinable
+    public static prefix func - (a: Fp6) -> Fp6 { Fp6(-a.c0, -a.c1, -a.c2) }
+
+    /// Karatsuba over three coefficients (Devegili et al. 2006): 6 Fp2 products.
+    @inlinable
+    public static func * (a: Fp6, b: Fp6) -> Fp6 {
+        let v0 = a.c0 * b.c0
+        let v1 = a.c1 * b.c1
+        let v2 = a.c2 * b.c2
+        let c0 = v0 + ((a.c1 + a.c2) * (b.c1 + b.c2) - v1 - v2).mulByNonResidue()
+        let c1 = (a.c0 + a.c1) * (b.c0 + b.c1) - v0 - v1 + v2.mulByNonResidue()
+        let c2 = (a.c0 + a.c2) * (b.c0 + b.c2) - v0 - v2 + v1
+        return Fp6(c0, c1, c2)
+    }
+
+    /// Chung–Hasan SQR2: 2 squarings and 3 products in Fp2.
+    @inlinable
+    public func squared() -> Fp6 {
+        let s0 = c0.squared()
+        let ab = c0 * c1
+        let s1 = ab + ab
+        let s2 = (c0 - c1 + c2).squared()
+        let bc = c1 * c2
+        let s3 = bc + bc
+        let s4 = c2.squared()
+        return Fp6(s0 + s3.mulByNonResidue(), s1 + s4.mulByNonResidue(), s1 + s2 + s3 - s0 - s4)
+    }
+
+    /// Multiplication by v: (c0, c1, c2)·v = (ξ·c2, c0, c1).
+    @inlinable
+    public func mulByV() -> Fp6 { Fp6(c2.mulByNonResidue(), c0, c1) }
+
+    @inlinable
+    public func mul(by f: Fp2) -> Fp6 { Fp6(c0 * f, c1 * f, c2 * f) }
+
+    /// self · (b0 + b1·v): 5 Fp2 products.
+    @inlinable
+    public func mulBy01(_ b0: Fp2, _ b1: Fp2) -> Fp6 {
+        let aa = c0 * b0
+        let bb = c1 * b1
+        let t1 = (c2 * b1).mulByNonResidue() + aa
+        let t2 = (b0 + b1) * (c0 + c1) - aa - bb
+        let t3 = c2 * b0 + bb
+        return Fp6(t1, t2, t3)
+    }
+
+    /// self · (b1·v): 3 Fp2 products.
+    @inlinable
+    public func mulBy1(_ b1: Fp2) -> Fp6 {
+        Fp6((c2 * b1).mulByNonResidue(), c0 * b1, c1 * b1)
+    }
+
+    public func inverse() -> Fp6 {
+        let t0 = c0.squared() - (c1 * c2).mulByNonResidue()
+        let t1 = c2.squared().mulByNonResidue() - c0 * c1
+        let t2 = c1.squared() - c0 * c2
+        let t = (c0 * t0 + (c2 * t1 + c1 * t2).mulByNonResidue()).inverse()
+        return Fp6(t0 * t, t1 * t, t2 * t)
+    }
+
+    /// x -> x^(p^k).
+    @inlinable
+    public func frobenius(_ k: Int) -> Fp6 {
+        Fp6(c0.frobenius(k), c1.frobenius(k) * Fp2.frobV[k % 6], c2.frobenius(k) * Fp2.frobV2[k % 6])
+    }
+
+    @inlinable
+    public static func select(_ a: Fp6, _ b: Fp6, _ bit: UInt64) -> Fp6 {
+        Fp6(Fp2.select(a.c0, b.c0, bit), Fp2.select(a.c1, b.c1, bit), Fp2.select(a.c2, b.c2, bit))
+    }
+
+    @inlinable
+    public func equalBit(_ o: Fp6) -> UInt64 { c0.equalBit(o.c0) & c1.equalBit(o.c1) & c2.equalBit(o.c2) }
+
+    @inlinable
+    public static func == (a: Fp6, b: Fp6) -> Bool { a.equalBit(b) == 1 }
+}

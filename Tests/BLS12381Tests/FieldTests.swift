@@ -1,0 +1,123 @@
+import BLS12381
+import Primitives
+import XCTest
+
+/// Field laws and the fast arithmetic checked against GMP. Seeds are fixed so failures replay.
+final class FieldTests: XCTestCase {
+    func testFpAgainstGMP() {
+        var rng = SplitMix64(seed: 0xF1E1D)
+        var cases: [Fp] = [.zero, .one, -Fp.one, Fp(2), -Fp(2), Fp(gmp: P - GMPInteger(1)), Fp(gmp: (P - GMPInteger(1)) / GMPInteger(2))]
+        for _ in 0..<500 { cases.append(.random(using: &rng)) }
+        for a in cases {
+            let b = Fp.random(using: &rng)
+            XCTAssertEqual((a * b).gmp, (a.gmp * b.gmp) % P, "mul \(a) \(b)")
+            XCTAssertEqual((a + b).gmp, (a.gmp + b.gmp) % P)
+            XCTAssertEqual((a - b).gmp, (a.gmp + P - b.gmp) % P)
+            XCTAssertEqual((-a).gmp, (P - a.gmp) % P)
+            XCTAssertEqual(a.squared().gmp, (a.gmp * a.gmp) % P)
+            XCTAssertEqual(Fp(gmp: a.gmp), a, "round trip")
+            if !a.isZero {
+                XCTAssertEqual(a.inverse().gmp, a.gmp.inverseMod(P)!)
+                XCTAssertEqual(a.inverseVartime(), a.inverse())
+                XCTAssertEqual(a * a.inverse(), .one)
+            }
+            let isQR = a.isZero || a.gmp.isQuadraticResidue(mod: P)
+            XCTAssertEqual(a.isSquareBit == 1, isQR)
+            if let s = a.squareRootVartime() {
+                XCTAssertTrue(isQR)
+                XCTAssertEqual(s.squared(), a)
+            } else {
+                XCTAssertFalse(isQR)
+            }
+        }
+        XCTAssertEqual(Fp.zero.inverse(), .zero)
+    }
+
+    func testFpDecodingRejectsModulus() {
+        XCTAssertNil(Fp(bigEndian: P.bigEndianBytes(count: 48)))
+        XCTAssertNotNil(Fp(bigEndian: (P - GMPInteger(1)).bigEndianBytes(count: 48)))
+        XCTAssertNil(Fp(bigEndian: [UInt8](repeating: 0xff, count: 48)))
+        XCTAssertNil(Fp(bigEndian: [UInt8](repeating: 0, count: 47)))
+    }
+
+    func testReduce64MatchesGMP() {
+        var rng = SplitMix64(seed: 64)
+        for i in 0..<200 {
+            var b = [UInt8](repeating: 0, count: 64)
+            for j in 0..<64 { b[j] = i == 0 ? 0xff : UInt8.random(in: 0...255, using: &rng) }
+            XCTAssertEqual(Fp(reducingBigEndian64: b).gmp, GMPInteger(bigEndian: b) % P)
+            XCTAssertEqual(Fr(reducingBigEndian: b).gmp, GMPInteger(bigEndian: b) % R)
+            XCTAssertEqual(Fr(reducingBigEndian: Array(b.prefix(48))).gmp, GMPInteger(bigEndian: Array(b.prefix(48))) % R)
+        }
+    }
+
+    func testFrAgainstGMP() {
+        var rng = SplitMix64(seed: 0xF2)
+        var cases: [Fr] = [.zero, .one, -Fr.one]
+        for _ in 0..<500 { cases.append(.random(using: &rng)) }
+        for a in cases {
+            let b = Fr.random(using: &rng)
+            XCTAssertEqual((a * b).gmp, (a.gmp * b.gmp) % R)
+            XCTAssertEqual((a + b).gmp, (a.gmp + b.gmp) % R)
+            XCTAssertEqual((a - b).gmp, (a.gmp + R - b.gmp) % R)
+            XCTAssertEqual(Fr(bigEndian: a.bigEndianBytes), a)
+            if !a.isZero {
+                XCTAssertEqual(a.inverse().gmp, a.gmp.inverseMod(R)!)
+                XCTAssertEqual(a.inverseVartime(), a.inverse())
+            }
+        }
+        XCTAssertNil(Fr(bigEndian: R.bigEndianBytes(count: 32)))
+        let xs = (0..<20).map { i in i == 7 ? Fr.zero : Fr.random(using: &rng) }
+        let inv = Fr.batchInverseVartime(xs)
+        for (x, y) in zip(xs, inv) { XCTAssertEqual(y, x.inverseVartime()) }
+    }
+
+    func testTowerLaws() {
+        var rng = SplitMix64(seed: 0x70E5)
+        for _ in 0..<30 {
+            let a = Fp2.random(using: &rng), b = Fp2.random(using: &rng), c = Fp2.random(using: &rng)
+            XCTAssertEqual(a * (b + c), a * b + a * c)
+            XCTAssertEqual(a.squared(), a * a)
+            XCTAssertEqual(a * a.inverse(), .one)
+            XCTAssertEqual(a.inverseVartime(), a.inverse())
+            // Frobenius is the p-th power.
+            let pLimbs = P.littleEndianLimbs(count: 6)
+            XCTAssertEqual(a.power(pLimbs), a.frobenius(1))
+            if let s = a.squareRootVartime() { XCTAssertEqual(s.squared(), a) } else { XCTAssertEqual(a.isSquareBit, 0) }
+            let sq = a.squared()
+            XCTAssertEqual(sq.squareRootVartime()?.squared(), sq)
+
+            let x = Fp6.random(using: &rng), y = Fp6.random(using: &rng), z = Fp6.random(using: &rng)
+            XCTAssertEqual(x * (y + z), x * y + x * z)
+            XCTAssertEqual((x * y) * z, x * (y * z))
+            XCTAssertEqual(x.squared(), x * x)
+            XCTAssertEqual(x * x.inverse(), .one)
+            XCTAssertEqual(x.mulBy01(a, b), x * Fp6(a, b, .zero))
+            XCTAssertEqual(x.mulBy1(b), x * Fp6(.zero, b, .zero))
+            XCTAssertEqual(x.mulByV(), x * Fp6(.zero, .one, .zero))
+
+            let f = Fp12.random(using: &rng), g = Fp12.random(using: &rng), h = Fp12.random(using: &rng)
+            XCTAssertEqual((f * g) * h, f * (g * h))
+            XCTAssertEqual(f.squared(), f * f)
+            XCTAssertEqual(f * f.inverse(), .one)
+            XCTAssertEqual(f.mulBy014(a, b, c), f * Fp12(Fp6(a, b, .zero), Fp6(.zero, c, .zero)))
+            XCTAssertEqual(f.frobenius(1), f.power(pLimbs))
+            XCTAssertEqual(f.frobenius(2), f.frobenius(1).frobenius(1))
+            XCTAssertEqual(f.frobenius(3), f.frobenius(2).frobenius(1))
+            XCTAssertEqual(f.frobenius(6), f.conjugate())
+            // Cyclotomic squaring agrees with squaring on the cyclotomic subgroup: f^((p^6-1)(p^2+1)).
+            var m = f.conjugate() * f.inverse()
+            m = m.frobenius(2) * m
+            XCTAssertEqual(m.cyclotomicSquared(), m.squared())
+        }
+    }
+
+    func testSgn0() {
+        XCTAssertEqual(Fp.zero.sgn0, 0)
+        XCTAssertEqual(Fp.one.sgn0, 1)
+        XCTAssertEqual(Fp(2).sgn0, 0)
+        XCTAssertEqual((-Fp.one).sgn0, 0)  // p - 1 is even
+        XCTAssertEqual(Fp2(.zero, .one).sgn0, 1)
+        XCTAssertEqual(Fp2(Fp(2), .one).sgn0, 0)
+    }
+}

@@ -1,0 +1,148 @@
+import BLS12381
+import Primitives
+import XCTest
+
+final class GroupTests: XCTestCase {
+    let g1 = G1Projective(G1Affine.generator)
+    let g2 = G2Projective(G2Affine.generator)
+
+    func testGeneratorsAreValid() {
+        XCTAssertTrue(G1Affine.generator.isOnCurve)
+        XCTAssertTrue(G2Affine.generator.isOnCurve)
+        XCTAssertTrue(g1.isInSubgroup)
+        XCTAssertTrue(g2.isInSubgroup)
+        let rLimbs = R.littleEndianLimbs(count: 4)
+        XCTAssertTrue(g1.multipliedVartime(by: rLimbs).isInfinity)
+        XCTAssertTrue(g2.multipliedVartime(by: rLimbs).isInfinity)
+    }
+
+    func testGroupLaws() {
+        var rng = SplitMix64(seed: 0x6A)
+        for _ in 0..<10 {
+            let a = Fr.random(using: &rng), b = Fr.random(using: &rng)
+            let p = g1.multiplied(by: a), q = g1.multiplied(by: b)
+            XCTAssertEqual(p + q, g1.multiplied(by: a + b))
+            XCTAssertEqual(p + q, q + p)
+            XCTAssertEqual(p.doubled(), p + p)
+            XCTAssertEqual(p + q.affine, p + q)
+            XCTAssertEqual(p + G1Affine.infinity, p)
+            XCTAssertTrue((p - p).isInfinity)
+            XCTAssertEqual(p, g1.multipliedVartime(by: a))
+            XCTAssertTrue(p.isOnCurve)
+            XCTAssertTrue(p.isInSubgroup)
+            let s = g2.multiplied(by: a), t = g2.multiplied(by: b)
+            XCTAssertEqual(s + t, g2.multiplied(by: a + b))
+            XCTAssertEqual(s, g2.multipliedVartime(by: a))
+            XCTAssertEqual(s.affine, s.affineVartime)
+            XCTAssertTrue(s.isInSubgroup)
+        }
+        XCTAssertTrue(g1.multiplied(by: .zero).isInfinity)
+        XCTAssertEqual(g1.multiplied(by: .one), g1)
+        XCTAssertEqual(g1.multiplied(by: -Fr.one), -g1)
+    }
+
+    func testEndomorphismEigenvalues() {
+        // φ acts as [-z^2] on G1, ψ as [z] on G2: both checked through scalar multiplication.
+        let z = GMPInteger(hex: "d201000000010000")!
+        let minusZ2 = R - (z * z) % R
+        XCTAssertEqual(g1.phi(), g1.multipliedVartime(by: minusZ2.littleEndianLimbs(count: 4)))
+        let zModR = R - z
+        XCTAssertEqual(g2.psi(), g2.multipliedVartime(by: zModR.littleEndianLimbs(count: 4)))
+    }
+
+    /// Points on the curve but outside the subgroup: rejected by the subgroup checks.
+    func testSubgroupChecksRejectCofactorPoints() {
+        var rng = SplitMix64(seed: 0x5B)
+        var found1 = 0, found2 = 0
+        while found1 < 5 {
+            let x = Fp.random(using: &rng)
+            guard let y = (x.squared() * x + Fp(4)).squareRootVartime() else { continue }
+            let p = G1Projective(x: x, y: y, z: .one)
+            XCTAssertTrue(p.isOnCurve)
+            XCTAssertFalse(p.isInSubgroup, "random curve point is in G1 with negligible probability")
+            XCTAssertTrue(p.clearCofactor().isInSubgroup)
+            found1 += 1
+        }
+        while found2 < 5 {
+            let x = Fp2.random(using: &rng)
+            guard let y = (x.squared() * x + Fp2(Fp(4), Fp(4))).squareRootVartime() else { continue }
+            let p = G2Projective(x: x, y: y, z: .one)
+            XCTAssertTrue(p.isOnCurve)
+            XCTAssertFalse(p.isInSubgroup)
+            XCTAssertTrue(p.clearCofactor().isInSubgroup)
+            found2 += 1
+        }
+        // A point of small order on E1: (0, 2) has order 3 (x = 0 ⇒ doubling gives its negative).
+        let small = G1Projective(x: .zero, y: Fp(2), z: .one)
+        XCTAssertTrue(small.isOnCurve)
+        XCTAssertFalse(small.isInSubgroup)
+        XCTAssertTrue(small.multipliedVartime(by: UInt64(3)).isInfinity)
+        XCTAssertThrowsError(try G1Affine(decoding: small.affine.compressed())) { e in
+            XCTAssertEqual(e as? PointDecodingError, .notInSubgroup(group: "G1"))
+        }
+    }
+
+    func testEncodingRoundTrips() throws {
+        var rng = SplitMix64(seed: 0xE0)
+        for _ in 0..<10 {
+            let k = Fr.random(using: &rng)
+            let p = g1.multiplied(by: k).affine
+            XCTAssertEqual(try G1Affine(decoding: p.compressed()), p)
+            XCTAssertEqual(try G1Affine(decoding: p.uncompressed()), p)
+            let q = g2.multiplied(by: k).affine
+            XCTAssertEqual(try G2Affine(decoding: q.compressed()), q)
+            XCTAssertEqual(try G2Affine(decoding: q.uncompressed()), q)
+            XCTAssertEqual(try G1Affine(decoding: (-p).compressed()), -p)
+        }
+        XCTAssertEqual(try G1Affine(decoding: G1Affine.infinity.compressed()), .infinity)
+        XCTAssertEqual(try G2Affine(decoding: G2Affine.infinity.uncompressed()), .infinity)
+        XCTAssertEqual(Hex.encode(G1Affine.generator.compressed()),
+                       "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb")
+        XCTAssertEqual(Hex.encode(G2Affine.generator.compressed()),
+                       "93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8")
+    }
+
+    func testDecodingRejectsBadInput() {
+        let good = G1Affine.generator.compressed()
+        func fails(_ b: [UInt8], _ e: PointDecodingError) {
+            XCTAssertThrowsError(try G1Affine(decoding: b)) { XCTAssertEqual($0 as? PointDecodingError, e) }
+        }
+        fails(Array(good.prefix(47)), .wrongLength(group: "G1", expected: [48, 96], actual: 47))
+        fails([], .wrongLength(group: "G1", expected: [48, 96], actual: 0))
+        var noC = good; noC[0] &= 0x7f
+        fails(noC, .compressionFlagMismatch(group: "G1", length: 48))
+        var infSign = [UInt8](repeating: 0, count: 48); infSign[0] = 0xe0
+        fails(infSign, .nonCanonicalInfinity(group: "G1"))
+        var infNonzero = [UInt8](repeating: 0, count: 48); infNonzero[0] = 0xc0; infNonzero[47] = 1
+        fails(infNonzero, .nonCanonicalInfinity(group: "G1"))
+        var xp = P.bigEndianBytes(count: 48); xp[0] |= 0x80
+        fails(xp, .coordinateNotInField(group: "G1"))
+        // mutated and random bytes never crash; any error is typed.
+        var rng = SplitMix64(seed: 0xBAD)
+        for i in 0..<300 {
+            var b = i % 2 == 0 ? good : G2Affine.generator.compressed()
+            b[Int.random(in: 0..<b.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
+            _ = try? G1Affine(decoding: b)
+            _ = try? G2Affine(decoding: b)
+            let r = (0..<Int.random(in: 0...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            _ = try? G1Affine(decoding: r)
+            _ = try? G2Affine(decoding: r)
+        }
+    }
+
+    func testMSMEqualsNaiveSum() {
+        var rng = SplitMix64(seed: 0x3535)
+        for n in [0, 1, 5, 40, 130] {
+            let scalars = (0..<n).map { _ in Fr.random(using: &rng) }
+            let points = (0..<n).map { _ in g1.multiplied(by: .random(using: &rng)).affine }
+            var naive = G1Projective.infinity
+            for i in 0..<n { naive = naive + G1Projective(points[i]).multiplied(by: scalars[i]) }
+            XCTAssertEqual(multiScalarMultiplyVartime(points: points, scalars: scalars), naive, "n = \(n)")
+        }
+        let scalars = (0..<50).map { _ in Fr.random(using: &rng) }
+        let points = (0..<50).map { _ in g2.multiplied(by: .random(using: &rng)).affine }
+        var naive = G2Projective.infinity
+        for i in 0..<50 { naive = naive + G2Projective(points[i]).multiplied(by: scalars[i]) }
+        XCTAssertEqual(multiScalarMultiplyVartime(points: points, scalars: scalars), naive)
+    }
+}
