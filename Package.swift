@@ -29,5 +29,7 @@ let package = Package(
         .testTarget(
             name: "BLS12381Tests", dependencies: ["BLS12381", "Primitives"],
             exclude: ["Fixtures"]),
+        // Runs the built `vring` binary (build it first: swift build -c release --product vring).
+        .testTarget(name: "vringTests", dependencies: ["BLS12381"]),
     ]
 )

@@ -64,3 +64,8 @@ extension Fp6 {
 extension Fp12 {
     static func random(using rng: inout some RandomNumberGenerator) -> Fp12 { Fp12(.random(using: &rng), .random(using: &rng)) }
 }
+
+/// The error a throwing body raised, or nil (works with non-copyable results, unlike XCTAssertThrowsError).
+func thrownError(_ body: () throws -> Void) -> Error? {
+    do { try body(); return nil } catch { return error }
+}

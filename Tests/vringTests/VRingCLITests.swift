@@ -1,0 +1,351 @@
+import BLS12381
+import Foundation
+import XCTest
+
+// These tests run the real `vring` binary. Build it first:
+//     swift build -c release --product vring
+// The binary is `$VRING_BINARY`, else the newer of .build/release/vring and .build/debug/vring,
+// else what `swift build -c release --show-bin-path` names.
+
+final class VRingCLITests: XCTestCase {
+    // MARK: keys, signing, verification
+
+    func testKeygenWithFixedIKMIsDeterministic() throws {
+        let first = try vring("bls", "keygen", "--ikm", Self.ikm)
+        let second = try vring("bls", "keygen", "--ikm", "0x" + Self.ikm.uppercased())
+        XCTAssertEqual(first.status, 0)
+        XCTAssertEqual(first.stdout, second.stdout)
+        let lines = first.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[0].hasPrefix("secret_key: "))
+        XCTAssertTrue(lines[1].hasPrefix("public_key: "))
+        let keys = try json(vring("bls", "keygen", "--ikm", Self.ikm, "--json"))
+        let secretKey = try XCTUnwrap(keys["secret_key"] as? String)
+        let publicKey = try XCTUnwrap(keys["public_key"] as? String)
+        XCTAssertEqual(secretKey.count, 64)
+        XCTAssertEqual(publicKey.count, 96)
+        XCTAssertEqual(String(lines[0].dropFirst(12)), secretKey)
+        XCTAssertEqual(try vring("bls", "pubkey", "--secret-key", secretKey).stdout, publicKey + "\n")
+        // Random keys differ.
+        XCTAssertNotEqual(try vring("bls", "keygen").stdout, try vring("bls", "keygen").stdout)
+    }
+
+    func testSignThenVerify() throws {
+        let (secretKey, publicKey) = try keyPair()
+        let signature = try vring("bls", "sign", "--secret-key", secretKey, "--message", "68656c6c6f").stdout.trimmed
+        XCTAssertEqual(signature.count, 192)
+
+        let valid = try vring("bls", "verify", "--public-key", publicKey, "--message", "0x68656C6C6F", "--signature", signature)
+        XCTAssertEqual(valid.status, 0)
+        XCTAssertEqual(valid.stdout, "valid\n")
+
+        let wrongMessage = try vring("bls", "verify", "--public-key", publicKey, "--message", "68656c6c6e", "--signature", signature)
+        XCTAssertEqual(wrongMessage.status, 1)
+        XCTAssertEqual(wrongMessage.stdout, "invalid\n")
+        XCTAssertEqual(wrongMessage.stderr, "")
+
+        let infinity = "c0" + String(repeating: "0", count: 190)  // decodes, never verifies
+        let atInfinity = try vring("bls", "verify", "--public-key", publicKey, "--message", "00", "--signature", infinity)
+        XCTAssertEqual(atInfinity.status, 1)
+        XCTAssertEqual(atInfinity.stdout, "invalid\n")
+
+        let proof = try vring("bls", "pop-prove", "--secret-key", secretKey).stdout.trimmed
+        XCTAssertEqual(try vring("bls", "pop-verify", "--public-key", publicKey, "--proof", proof).status, 0)
+        XCTAssertEqual(try vring("bls", "pop-verify", "--public-key", publicKey, "--proof", signature).status, 1)
+    }
+
+    func testAggregationAndAggregateVerification() throws {
+        let a = try keyPair(ikmByte: 1), b = try keyPair(ikmByte: 2)
+        let m1 = "01", m2 = "02"
+        let s1 = try vring("bls", "sign", "--secret-key", a.secretKey, "--message", m1).stdout.trimmed
+        let s2 = try vring("bls", "sign", "--secret-key", b.secretKey, "--message", m2).stdout.trimmed
+        let aggregate = try vring("bls", "aggregate", "--signature", s1, "--signature", s2).stdout.trimmed
+        XCTAssertEqual(
+            try vring("bls", "aggregate-verify", "--public-key", a.publicKey, "--message", m1,
+                      "--public-key", b.publicKey, "--message", m2, "--signature", aggregate).status, 0)
+        XCTAssertEqual(
+            try vring("bls", "aggregate-verify", "--public-key", a.publicKey, "--message", m2,
+                      "--public-key", b.publicKey, "--message", m1, "--signature", aggregate).status, 1)
+        let mismatch = try vring("bls", "aggregate-verify", "--public-key", a.publicKey, "--public-key", b.publicKey,
+                                 "--message", m1, "--signature", aggregate)
+        XCTAssertEqual(mismatch.status, 2)
+        XCTAssertEqual(mismatch.stderrLines.count, 1)
+
+        let t1 = try vring("bls", "sign", "--secret-key", a.secretKey, "--message", m1).stdout.trimmed
+        let t2 = try vring("bls", "sign", "--secret-key", b.secretKey, "--message", m1).stdout.trimmed
+        let same = try vring("bls", "aggregate", "--signature", t1, "--signature", t2).stdout.trimmed
+        XCTAssertEqual(
+            try vring("bls", "fast-aggregate-verify", "--public-key", a.publicKey, "--public-key", b.publicKey,
+                      "--message", m1, "--signature", same).status, 0)
+        XCTAssertEqual(
+            try vring("bls", "fast-aggregate-verify", "--public-key", a.publicKey, "--message", m1, "--signature", same).status, 1)
+
+        let none = try vring("bls", "aggregate")
+        XCTAssertEqual(none.status, 2)
+        XCTAssertEqual(none.stderrLines.count, 1)
+        XCTAssertTrue(none.stderr.contains("--signature"), none.stderr)
+    }
+
+    // MARK: bad input
+
+    func testBadInputExitsTwoWithOneLineNamingTheArgument() throws {
+        let (secretKey, publicKey) = try keyPair()
+        let signature = try vring("bls", "sign", "--secret-key", secretKey, "--message", "00").stdout.trimmed
+        let r = "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001"
+        let cases: [(args: [String], argument: String)] = [
+            (["bls", "sign", "--secret-key", "zz" + String(secretKey.dropFirst(2)), "--message", "00"], "--secret-key"),
+            (["bls", "sign", "--secret-key", String(secretKey.dropFirst(1)), "--message", "00"], "--secret-key"),
+            (["bls", "sign", "--secret-key", String(secretKey.dropFirst(2)), "--message", "00"], "--secret-key"),
+            (["bls", "sign", "--secret-key", String(repeating: "0", count: 64), "--message", "00"], "--secret-key"),
+            (["bls", "sign", "--secret-key", r, "--message", "00"], "--secret-key"),
+            (["bls", "sign", "--secret-key", secretKey, "--message", "0"], "--message"),
+            (["bls", "keygen", "--ikm", String(repeating: "ab", count: 31)], "--ikm"),
+            (["bls", "keygen", "--ikm", "xyz"], "--ikm"),
+            (["bls", "verify", "--public-key", String(publicKey.dropFirst(2)), "--message", "00", "--signature", signature], "--public-key"),
+            (["bls", "verify", "--public-key", Self.offCurveG1, "--message", "00", "--signature", signature], "--public-key"),
+            (["bls", "verify", "--public-key", Self.outsideSubgroupG1, "--message", "00", "--signature", signature], "--public-key"),
+            (["bls", "verify", "--public-key", "c0" + String(repeating: "0", count: 94), "--message", "00", "--signature", signature], "--public-key"),
+            (["bls", "verify", "--public-key", "00" + String(publicKey.dropFirst(2)), "--message", "00", "--signature", signature], "--public-key"),
+            (["bls", "verify", "--public-key", publicKey, "--message", "00", "--signature", String(signature.dropFirst(2))], "--signature"),
+            (["bls", "verify", "--public-key", publicKey, "--message", "00", "--signature", "8" + String(repeating: "0", count: 191)], "--signature"),
+            (["bls", "aggregate", "--signature", signature, "--signature", "00"], "--signature"),
+            (["bls", "pop-verify", "--public-key", publicKey, "--proof", "abc"], "--proof"),
+            (["bls", "fast-aggregate-verify", "--message", "00", "--signature", signature], "--public-key"),
+            (["bls", "hash-to-curve", "--group", "g3", "--message", "00", "--dst", "D"], "--group"),
+            (["bls", "hash-to-curve", "--group", "g1", "--message", "00", "--dst", ""], "--dst"),
+            (["bls", "hash-to-curve", "--group", "g1", "--message", "00", "--dst-hex", "0"], "--dst-hex"),
+            (["bls", "hash-to-curve", "--group", "g1", "--message", "00", "--dst", "D", "--dst-hex", "44"], "--dst"),
+            (["bls", "hash-to-curve", "--group", "g1", "--message", "00"], "--dst"),
+            (["bls", "sign", "--message", "00"], "--secret-key"),
+        ]
+        let results = try vringConcurrently(cases.map(\.args))
+        for (c, result) in zip(cases, results) {
+            XCTAssertEqual(result.status, 2, "\(c.args): \(result.stderr)")
+            XCTAssertEqual(result.stdout, "", "\(c.args)")
+            XCTAssertEqual(result.stderrLines.count, 1, "\(c.args): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("error: "), "\(c.args): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(c.argument), "\(c.args): \(result.stderr)")
+        }
+        // A secret key is never echoed, even when it is rejected.
+        let rejected = try vring("bls", "sign", "--secret-key", r, "--message", "00")
+        XCTAssertFalse(rejected.stderr.contains(r))
+    }
+
+    func testUsageErrorsExitTwoAndHelpExitsZero() throws {
+        for args in [["frobnicate"], ["bls", "frobnicate"], ["bls", "sign", "--nope"], ["bench", "--iterations", "x"], ["bench", "--filter", "nope"]] {
+            let result = try vring(args)
+            XCTAssertEqual(result.status, 2, "\(args)")
+            XCTAssertEqual(result.stderrLines.count, 1, "\(args): \(result.stderr)")
+        }
+        for args in [["--help"], ["bls", "--help"], ["bls", "verify", "--help"]] {
+            let result = try vring(args)
+            XCTAssertEqual(result.status, 0, "\(args)")
+            XCTAssertTrue(result.stdout.contains("USAGE"), "\(args)")
+        }
+    }
+
+    /// Random arguments to every command end in a clean exit 2, never a signal (a crash).
+    func testGarbageArgumentsNeverCrash() throws {
+        var rng = SplitMix64(seed: 0x5eed_0f_9a7ba9e)  // replayable
+        let commands = ["keygen", "pubkey", "sign", "verify", "aggregate", "fast-aggregate-verify", "aggregate-verify",
+                        "pop-prove", "pop-verify", "hash-to-curve"]
+        let flags = ["--secret-key", "--public-key", "--message", "--signature", "--proof", "--ikm", "--group", "--dst",
+                     "--dst-hex", "--encode", "--json", "--bogus", "-x", "--"]
+        var invocations: [[String]] = []
+        for command in commands {
+            for _ in 0..<6 {
+                var args = ["bls", command]
+                for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                    args.append(flags.randomElement(using: &rng)!)
+                    args.append(Self.garbage(using: &rng))
+                }
+                args.append("--ikm")  // always leaves a bad argument, even for keygen
+                args.append(Self.garbage(using: &rng) + "q")
+                invocations.append(args)
+            }
+        }
+        for (args, result) in zip(invocations, try vringConcurrently(invocations)) {
+            XCTAssertEqual(result.reason, .exit, "killed by a signal: \(args)")
+            XCTAssertEqual(result.status, 2, "\(args): \(result.stderr)")
+        }
+    }
+
+    // MARK: hash-to-curve
+
+    func testHashToCurveMatchesRFC9380Vector() throws {
+        let fixture = Self.packageRoot.appendingPathComponent(
+            "Tests/BLS12381Tests/Fixtures/hash_to_curve/BLS12381G2_XMD_SHA-256_SSWU_RO_.json")
+        let suite = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any])
+        let dst = try XCTUnwrap(suite["dst"] as? String)
+        XCTAssertEqual(dst, "QUUX-V01-CS02-with-BLS12381G2_XMD:SHA-256_SSWU_RO_")
+        let vectors = try XCTUnwrap(suite["vectors"] as? [[String: Any]])
+        let vector = try XCTUnwrap(vectors.first { $0["msg"] as? String == "abc" })
+        let p = try XCTUnwrap(vector["P"] as? [String: String])
+        let expected = G2Affine(x: try Self.fp2(XCTUnwrap(p["x"])), y: try Self.fp2(XCTUnwrap(p["y"])))
+        XCTAssertTrue(expected.isOnCurve)
+        let expectedHex = expected.compressed().map { String(format: "%02x", $0) }.joined()
+
+        let byText = try vring("bls", "hash-to-curve", "--group", "g2", "--message", "616263", "--dst", dst)
+        XCTAssertEqual(byText.status, 0, byText.stderr)
+        XCTAssertEqual(byText.stdout.trimmed, expectedHex)
+        let dstHex = Array(dst.utf8).map { String(format: "%02x", $0) }.joined()
+        let byHex = try json(vring("bls", "hash-to-curve", "--group", "G2", "--message", "616263", "--dst-hex", dstHex, "--json"))
+        XCTAssertEqual(byHex["point"] as? String, expectedHex)
+        let encoded = try vring("bls", "hash-to-curve", "--group", "g2", "--message", "616263", "--dst", dst, "--encode")
+        XCTAssertEqual(encoded.status, 0)
+        XCTAssertNotEqual(encoded.stdout.trimmed, expectedHex)
+        let g1 = try vring("bls", "hash-to-curve", "--group", "g1", "--message", "616263", "--dst", dst)
+        XCTAssertEqual(g1.stdout.trimmed.count, 96)
+    }
+
+    // MARK: JSON
+
+    func testJSONOutputsHaveTheDocumentedKeys() throws {
+        let (secretKey, publicKey) = try keyPair()
+        let signature = try vring("bls", "sign", "--secret-key", secretKey, "--message", "00").stdout.trimmed
+        let cases: [([String], Set<String>)] = [
+            (["bls", "keygen", "--json"], ["secret_key", "public_key"]),
+            (["bls", "pubkey", "--secret-key", secretKey, "--json"], ["public_key"]),
+            (["bls", "sign", "--secret-key", secretKey, "--message", "00", "--json"], ["signature"]),
+            (["bls", "verify", "--public-key", publicKey, "--message", "00", "--signature", signature, "--json"], ["valid"]),
+            (["bls", "aggregate", "--signature", signature, "--json"], ["signature"]),
+            (["bls", "fast-aggregate-verify", "--public-key", publicKey, "--message", "00", "--signature", signature, "--json"], ["valid"]),
+            (["bls", "aggregate-verify", "--public-key", publicKey, "--message", "00", "--signature", signature, "--json"], ["valid"]),
+            (["bls", "pop-prove", "--secret-key", secretKey, "--json"], ["proof"]),
+            (["bls", "pop-verify", "--public-key", publicKey, "--proof", signature, "--json"], ["valid"]),
+            (["bls", "hash-to-curve", "--group", "g1", "--message", "", "--dst", "D", "--json"], ["point"]),
+        ]
+        for (args, keys) in cases {
+            let result = try vring(args)
+            XCTAssertEqual(result.stdout.split(separator: "\n").count, 1, "\(args)")
+            let object = try json(result)
+            XCTAssertEqual(Set(object.keys), keys, "\(args)")
+        }
+        let invalid = try vring("bls", "pop-verify", "--public-key", publicKey, "--proof", signature, "--json")
+        XCTAssertEqual(invalid.status, 1)
+        XCTAssertEqual(try json(invalid)["valid"] as? Bool, false)
+    }
+
+    func testBatchAnswersEveryLineInOrder() throws {
+        let (secretKey, publicKey) = try keyPair()
+        let signature = try vring("bls", "sign", "--secret-key", secretKey, "--message", "abcd").stdout.trimmed
+        let lines = [
+            #"{"op":"sign","secret_key":"\#(secretKey)","message":"abcd"}"#,
+            #"{"op":"verify","public_key":"\#(publicKey)","message":"abcd","signature":"\#(signature)"}"#,
+            #"{"op":"verify","public_key":"\#(publicKey)","message":"abce","signature":"\#(signature)"}"#,
+            #"{"op":"sign","secret_key":"zz","message":"abcd"#,  // malformed JSON
+            #"{"op":"aggregate","signatures":[]}"#,
+            #"{"op":"aggregate-verify","public_keys":["\#(publicKey)"],"messages":["abcd"],"signature":"\#(signature)"}"#,
+            #"{"op":"verify","public_key":"c0\#(String(repeating: "0", count: 94))","message":"00","signature":"\#(signature)"}"#,
+            #"{"op":"keygen","ikm":"\#(Self.ikm)"}"#,
+            #"{"op":"hash-to-curve","group":"g2","message":"","dst":"D","encode":true}"#,
+            #"{"op":"teleport"}"#,
+        ]
+        let result = try vring(["bls", "batch"], stdin: lines.joined(separator: "\n") + "\n")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let out = try result.stdout.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(out.count, lines.count)
+        XCTAssertEqual(out.map { $0["ok"] as? Bool }, [true, true, true, false, false, true, false, true, true, false])
+        XCTAssertEqual(out[0]["signature"] as? String, signature)
+        XCTAssertEqual(out[1]["valid"] as? Bool, true)
+        XCTAssertEqual(out[2]["valid"] as? Bool, false)
+        XCTAssertTrue((out[3]["error"] as? String ?? "").hasPrefix("line 4: "))
+        XCTAssertTrue((out[4]["error"] as? String ?? "").contains("signatures"))
+        XCTAssertEqual(out[5]["valid"] as? Bool, true)
+        XCTAssertTrue((out[6]["error"] as? String ?? "").hasPrefix("public_key: "))
+        XCTAssertEqual(out[7]["secret_key"] as? String, secretKey)
+        XCTAssertEqual((out[8]["point"] as? String)?.count, 192)
+        XCTAssertTrue((out[9]["error"] as? String ?? "").hasPrefix("op: "))
+    }
+
+    func testBatchHandlesThousandsOfLines() throws {
+        let line = #"{"op":"aggregate","signatures":["c0\#(String(repeating: "0", count: 190))"]}"#
+        let input = String(repeating: line + "\n", count: 5000) + "{oops}"  // last line unterminated
+        let result = try vring(["bls", "batch"], stdin: input)
+        XCTAssertEqual(result.status, 0)
+        let out = result.stdout.split(separator: "\n")
+        XCTAssertEqual(out.count, 5001)
+        XCTAssertTrue(out[4999].contains(#""ok":true"#))
+        XCTAssertTrue(out[5000].contains("line 5001"))
+    }
+
+    // MARK: bench
+
+    func testBenchJSONStructure() throws {
+        let result = try vring("bench", "--json", "--filter", "fp_mul", "--iterations", "10")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let results = try XCTUnwrap(json(result)["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(results[0]["name"] as? String, "fp_mul")
+        XCTAssertEqual(results[0]["iterations"] as? Int, 10)
+        XCTAssertGreaterThan(try XCTUnwrap(results[0]["ns_per_op"] as? Double), 0)
+
+        let several = try json(vring("bench", "--json", "--filter", "fr_mul,fp2", "--filter", "fp_square", "--iterations", "3"))
+        let names = (several["results"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        XCTAssertEqual(names, ["fp_square", "fp2_mul", "fr_mul"])
+    }
+
+    // MARK: support
+
+    static let ikm = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+    /// A compressed G1 encoding whose x has no y on the curve.
+    static let offCurveG1: String = {
+        var x: UInt64 = 1
+        while (Fp(x).squared() * Fp(x) + Fp(4)).squareRootVartime() != nil { x += 1 }
+        var bytes = Fp(x).bigEndianBytes
+        bytes[0] |= 0x80
+        return bytes.map { String(format: "%02x", $0) }.joined()
+    }()
+
+    /// x = 0, y = 2: on the curve, of order 3, outside the prime-order subgroup.
+    static let outsideSubgroupG1 = "80" + String(repeating: "0", count: 94)
+
+    func keyPair(ikmByte: UInt8 = 7) throws -> (secretKey: String, publicKey: String) {
+        let ikm = String(repeating: String(format: "%02x", ikmByte), count: 32)
+        let keys = try json(vring("bls", "keygen", "--ikm", ikm, "--json"))
+        return (try XCTUnwrap(keys["secret_key"] as? String), try XCTUnwrap(keys["public_key"] as? String))
+    }
+
+    static func fp2(_ text: String) throws -> Fp2 {
+        let parts = text.split(separator: ",").map { String($0.dropFirst(2)) }
+        guard parts.count == 2 else { throw CLITestError("expected two coordinates in \(text)") }
+        return Fp2(try fp(parts[0]), try fp(parts[1]))
+    }
+
+    static func fp(_ hex: String) throws -> Fp {
+        let padded = String(repeating: "0", count: max(0, 96 - hex.count)) + hex
+        var bytes: [UInt8] = []
+        var i = padded.startIndex
+        while i < padded.endIndex {
+            let j = padded.index(i, offsetBy: 2)
+            guard let b = UInt8(padded[i..<j], radix: 16) else { throw CLITestError("bad hex \(hex)") }
+            bytes.append(b)
+            i = j
+        }
+        guard let value = Fp(bigEndian: bytes) else { throw CLITestError("not below p: \(hex)") }
+        return value
+    }
+
+    static func garbage(using rng: inout SplitMix64) -> String {
+        let alphabets = ["0123456789abcdef", "0123456789abcdefxyzXYZ-=,;!", "\u{0}\u{7f}é∞🙂 \t\"{}", "cf08"]
+        let alphabet = Array(alphabets.randomElement(using: &rng)!)
+        return String((0..<Int.random(in: 0...200, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            .replacingOccurrences(of: "\u{0}", with: "0")  // argv cannot carry NUL
+    }
+}
+
+/// SplitMix64: a tiny seeded generator so random tests replay.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
