@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "BLS12381", targets: ["BLS12381"]),
         .library(name: "Primitives", targets: ["Primitives"]),
+        .library(name: "Threshold", targets: ["Threshold"]),
         .executable(name: "vring", targets: ["vring"]),
     ],
     dependencies: [
@@ -19,16 +20,18 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "Primitives", dependencies: ["CGMP", "COpenSSL", "CSodium"]),
         .target(name: "BLS12381", dependencies: ["Primitives"]),
+        .target(name: "Threshold", dependencies: ["BLS12381", "Primitives"]),
         .executableTarget(
             name: "vring",
             dependencies: [
-                "BLS12381", "Primitives",
+                "BLS12381", "Primitives", "Threshold",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
         .testTarget(
             name: "BLS12381Tests", dependencies: ["BLS12381", "Primitives"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "ThresholdTests", dependencies: ["Threshold", "BLS12381", "Primitives"]),
         // Runs the built `vring` binary (build it first: swift build -c release --product vring).
         .testTarget(name: "vringTests", dependencies: ["BLS12381"]),
     ]

@@ -71,7 +71,7 @@ extension XCTestCase {
         return try results.values.map { try $0!.get() }
     }
 
-    private static func run(_ binary: URL, _ arguments: [String], stdin: String?) throws -> CLIResult {
+    static func run(_ binary: URL, _ arguments: [String], stdin: String?) throws -> CLIResult {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
