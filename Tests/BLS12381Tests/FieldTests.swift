@@ -121,3 +121,30 @@ final class FieldTests: XCTestCase {
         XCTAssertEqual(Fp2(Fp(2), .one).sgn0, 0)
     }
 }
+
+final class SquareRootTests: XCTestCase {
+    func testFp2SquareRootMethodsAgree() {
+        var rng = SplitMix64(seed: 0x5157)
+        for i in 0..<200 {
+            var a = Fp2.random(using: &rng)
+            if i % 10 == 0 { a = Fp2(a.c0, .zero) }
+            if i % 10 == 1 { a = Fp2(.zero, a.c1) }
+            let fast = a.squareRootVartime(), reference = a.squareRootAlgorithm9()
+            XCTAssertEqual(fast == nil, reference == nil, "\(a)")
+            XCTAssertEqual(fast == nil, a.legendreVartime == -1)
+            if let f = fast { XCTAssertEqual(f.squared(), a) }
+        }
+        XCTAssertEqual(Fp2.zero.squareRootVartime(), .zero)
+    }
+
+    func testPowerMatchesGMP() {
+        var rng = SplitMix64(seed: 0x90)
+        for _ in 0..<50 {
+            let a = Fp.random(using: &rng)
+            let e = (0..<6).map { _ in rng.next() >> UInt64.random(in: 0...63, using: &rng) }
+            XCTAssertEqual(a.power(e).gmp, a.gmp.powMod(GMPInteger(littleEndianLimbs: e), P))
+        }
+        XCTAssertEqual(Fp(5).power([0]), .one)
+        XCTAssertEqual(Fp(5).power([1]), Fp(5))
+    }
+}

@@ -22,6 +22,8 @@ public protocol FieldElement: Equatable, Sendable {
     static func select(_ a: Self, _ b: Self, _ bit: UInt64) -> Self
     /// A square root when one exists. Variable time in whether it exists; use on public data.
     func squareRootVartime() -> Self?
+    /// Legendre symbol (1 square, -1 non-square, 0 zero). Variable time: public data only.
+    var legendreVartime: Int { get }
     /// RFC 9380 sgn0.
     var sgn0: UInt64 { get }
 }

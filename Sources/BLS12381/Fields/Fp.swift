@@ -224,17 +224,7 @@ public struct Fp: Sendable {
 
     /// self^e for a public exponent given as little-endian limbs. Constant time in `self`.
     @inlinable
-    public func power(_ e: [UInt64]) -> Fp {
-        var r = Fp.one
-        for limb in e.reversed() {
-            for i in stride(from: 63, through: 0, by: -1) {
-                r = r.squared()
-                let bit = (limb >> UInt64(i)) & 1
-                r = Fp.select(r, r * self, bit)
-            }
-        }
-        return r
-    }
+    public func power(_ e: [UInt64]) -> Fp { powerPublicExponent(self, e) }
 
     /// Constant-time inverse (Fermat: a^(p-2)); zero maps to zero.
     public func inverse() -> Fp { power(Fp.expPMinus2) }
@@ -256,6 +246,13 @@ public struct Fp: Sendable {
     public var isSquareBit: UInt64 {
         let e = power(Fp.expPMinus1Over2)
         return e.equalBit(.one) | isZeroBit
+    }
+
+    /// Legendre symbol through GMP (public data only): 1 square, -1 non-square, 0 zero.
+    public var legendreVartime: Int {
+        var a = [l0, l1, l2, l3, l4, l5]  // Montgomery form: (aR | p) = (a | p) since R = 2^384 is a square
+        var m = [Fp.p0, Fp.p1, Fp.p2, Fp.p3, Fp.p4, Fp.p5]
+        return GMPField.legendreVartime(&a, modulus: &m, count: 6)
     }
 
     /// Square root: self^((p+1)/4), valid since p ≡ 3 (mod 4). Nil when self is not a square.

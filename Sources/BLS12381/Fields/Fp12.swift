@@ -42,6 +42,12 @@ public struct Fp12: Sendable, Equatable {
         return Fp12(c0 * t, -(c1 * t))
     }
 
+    /// Variable-time inverse (GMP at the bottom): public data only (pairings).
+    public func inverseVartime() -> Fp12 {
+        let t = (c0.squared() - c1.squared().mulByV()).inverseVartime()
+        return Fp12(c0 * t, -(c1 * t))
+    }
+
     /// x -> x^(p^k).
     @inlinable
     public func frobenius(_ k: Int) -> Fp12 {
@@ -113,14 +119,5 @@ public struct Fp12: Sendable, Equatable {
     }
 
     /// self^e for a public exponent (general, not assuming the cyclotomic subgroup).
-    public func power(_ e: [UInt64]) -> Fp12 {
-        var r = Fp12.one
-        for limb in e.reversed() {
-            for i in stride(from: 63, through: 0, by: -1) {
-                r = r.squared()
-                r = Fp12.select(r, r * self, (limb >> UInt64(i)) & 1)
-            }
-        }
-        return r
-    }
+    public func power(_ e: [UInt64]) -> Fp12 { powerPublicExponent(self, e) }
 }

@@ -80,24 +80,37 @@ public struct Fp2: Sendable {
     }
 
     /// self^e for a public exponent (little-endian limbs); constant time in self.
-    public func power(_ e: [UInt64]) -> Fp2 {
-        var r = Fp2.one
-        for limb in e.reversed() {
-            for i in stride(from: 63, through: 0, by: -1) {
-                r = r.squared()
-                r = Fp2.select(r, r * self, (limb >> UInt64(i)) & 1)
-            }
-        }
-        return r
-    }
+    public func power(_ e: [UInt64]) -> Fp2 { powerPublicExponent(self, e) }
 
     /// 1 when self is a square in Fp2, which holds exactly when its norm is a square in Fp.
     public var isSquareBit: UInt64 { norm.isSquareBit }
 
-    /// Square root (Adj and Rodríguez-Henríquez, "Square root computation over even extension
-    /// fields", 2014, Algorithm 9, for p ≡ 3 mod 4). Nil when self is not a square. Variable time;
-    /// used on public data (hash-to-curve inputs, decoded points).
+    /// 1 square, -1 non-square, 0 zero: the Legendre symbol of the norm (GMP, public data only).
+    public var legendreVartime: Int { norm.legendreVartime }
+
+    /// Square root by the norm method ("complex method", Scott 2012 / Adj–Rodríguez-Henríquez
+    /// 2014 §5.3): two square roots and one inversion in Fp instead of exponentiations in Fp2.
+    /// Nil when self is not a square. Variable time: public data only.
     public func squareRootVartime() -> Fp2? {
+        if c1.isZero {
+            // a0 or -a0 is a square in Fp (-1 is not a square since p ≡ 3 mod 4).
+            if let r = c0.squareRootVartime() { return Fp2(r, .zero) }
+            guard let r = (-c0).squareRootVartime() else { return nil }
+            return Fp2(.zero, r)
+        }
+        guard let gamma = norm.squareRootVartime() else { return nil }
+        let half = Fp(2).inverseVartime()
+        var delta = (c0 + gamma) * half
+        if delta.legendreVartime != 1 { delta = (c0 - gamma) * half }
+        guard let x0 = delta.squareRootVartime(), !x0.isZero else { return nil }
+        let x1 = c1 * x0.doubled().inverseVartime()
+        let r = Fp2(x0, x1)
+        return r.squared() == self ? r : nil
+    }
+
+    /// Square root by Adj and Rodríguez-Henríquez, "Square root computation over even extension
+    /// fields", 2014, Algorithm 9 (p ≡ 3 mod 4): the reference the norm method is tested against.
+    public func squareRootAlgorithm9() -> Fp2? {
         if isZero { return .zero }
         let a1 = power(Fp.expPMinus3Over4)
         let alpha = a1 * (a1 * self)  // self^((p-1)/2)

@@ -67,11 +67,17 @@ public struct Fp6: Sendable, Equatable {
         Fp6((c2 * b1).mulByNonResidue(), c0 * b1, c1 * b1)
     }
 
-    public func inverse() -> Fp6 {
+    public func inverse() -> Fp6 { inverse(vartime: false) }
+    /// Variable-time inverse (GMP at the bottom): public data only.
+    public func inverseVartime() -> Fp6 { inverse(vartime: true) }
+
+    @inline(__always)
+    func inverse(vartime: Bool) -> Fp6 {
         let t0 = c0.squared() - (c1 * c2).mulByNonResidue()
         let t1 = c2.squared().mulByNonResidue() - c0 * c1
         let t2 = c1.squared() - c0 * c2
-        let t = (c0 * t0 + (c2 * t1 + c1 * t2).mulByNonResidue()).inverse()
+        let d = c0 * t0 + (c2 * t1 + c1 * t2).mulByNonResidue()
+        let t = vartime ? d.inverseVartime() : d.inverse()
         return Fp6(t0 * t, t1 * t, t2 * t)
     }
 

@@ -159,16 +159,7 @@ public struct Fr: Sendable {
     }
 
     /// self^e for a public exponent (little-endian limbs). Constant time in `self`.
-    public func power(_ e: [UInt64]) -> Fr {
-        var r = Fr.one
-        for limb in e.reversed() {
-            for i in stride(from: 63, through: 0, by: -1) {
-                r = r.squared()
-                r = Fr.select(r, r * self, (limb >> UInt64(i)) & 1)
-            }
-        }
-        return r
-    }
+    public func power(_ e: [UInt64]) -> Fr { powerPublicExponent(self, e) }
 
     /// Constant-time inverse; zero maps to zero.
     public func inverse() -> Fr { power(Fr.expRMinus2) }

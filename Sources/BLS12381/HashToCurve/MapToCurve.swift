@@ -16,14 +16,13 @@ func simplifiedSWU<F: FieldElement>(_ u: F, a: F, b: F, z: F) -> (x: F, y: F) {
     }
     let gx1 = x1.squared() * x1 + a * x1 + b
     var x = x1
-    var y: F
-    if let r = gx1.squareRootVartime() {
-        y = r
-    } else {
+    var gx = gx1
+    if gx1.legendreVartime == -1 {
+        // exactly one of gx1, gx2 is square (§6.6.2)
         x = zu2 * x1
-        let gx2 = x.squared() * x + a * x + b
-        y = gx2.squareRootVartime()!  // exactly one of gx1, gx2 is square (§6.6.2)
+        gx = x.squared() * x + a * x + b
     }
+    var y = gx.squareRootVartime()!
     if u.sgn0 != y.sgn0 { y = -y }
     return (x, y)
 }

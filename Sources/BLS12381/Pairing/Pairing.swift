@@ -119,7 +119,7 @@ public func millerLoop(_ pairs: [(G1Affine, G2Affine)]) -> Fp12 {
 public func finalExponentiation(_ f: Fp12) -> GT {
     // easy part: f^((p^6 - 1)(p^2 + 1))
     var t0 = f.conjugate()
-    var t1 = f.inverse()
+    var t1 = f.inverseVartime()
     var t2 = t0 * t1
     t1 = t2
     t2 = t2.frobenius(2)
