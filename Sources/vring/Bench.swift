@@ -24,7 +24,11 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let patterns = filter.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let selected = BenchmarkCatalogue.all.filter { b in patterns.isEmpty || patterns.contains { b.name.contains($0) } }
+        // A pattern equal to a benchmark's name selects exactly that one; otherwise substrings match.
+        let names = Set(BenchmarkCatalogue.all.map(\.name))
+        let selected = BenchmarkCatalogue.all.filter { b in
+            patterns.isEmpty || patterns.contains { names.contains($0) ? b.name == $0 : b.name.contains($0) }
+        }
         guard !selected.isEmpty else { throw ValidationError("--filter: no benchmark name contains \(patterns.joined(separator: " or "))") }
 
         let nameWidth = max(4, selected.map(\.name.count).max() ?? 0)

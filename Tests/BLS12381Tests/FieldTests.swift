@@ -148,3 +148,29 @@ final class SquareRootTests: XCTestCase {
         XCTAssertEqual(Fp(5).power([1]), Fp(5))
     }
 }
+
+final class LazyReductionTests: XCTestCase {
+    /// Montgomery products of unreduced sums (below 2p) equal those of the reduced sums,
+    /// including the extreme p - 1 + p - 1.
+    func testUnreducedOperandsMultiplyCorrectly() {
+        var rng = SplitMix64(seed: 0x2B)
+        let top = -Fp.one
+        var pairs: [(Fp, Fp)] = [(top, top), (top, .one), (.zero, top)]
+        for _ in 0..<300 { pairs.append((.random(using: &rng), .random(using: &rng))) }
+        for (a, b) in pairs {
+            let c = Fp.random(using: &rng)
+            XCTAssertEqual(Fp.addUnreduced(a, b) * c, (a + b) * c)
+            XCTAssertEqual(Fp.addUnreduced(a, b) * Fp.addUnreduced(b, a), (a + b) * (a + b))
+            XCTAssertEqual(Fp.addUnreduced(top, top) * Fp.addUnreduced(top, top), (top + top).squared())
+        }
+    }
+
+    func testMulByB3() {
+        var rng = SplitMix64(seed: 0xB3)
+        for _ in 0..<20 {
+            let a = Fp.random(using: &rng), b = Fp2.random(using: &rng)
+            XCTAssertEqual(G1Curve.mulByB3(a), Fp.b3 * a)
+            XCTAssertEqual(G2Curve.mulByB3(b), Fp2.b3 * b)
+        }
+    }
+}

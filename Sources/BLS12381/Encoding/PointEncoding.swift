@@ -106,29 +106,10 @@ extension AffinePoint {
         self = p
     }
 
-    // MARK: per-field helpers
-
-    static func fieldBytes(_ v: C.Field) -> [UInt8] {
-        if let f = v as? Fp { return f.bigEndianBytes }
-        let f2 = v as! Fp2
-        return f2.c1.bigEndianBytes + f2.c0.bigEndianBytes
-    }
-
-    static func field(from bytes: ArraySlice<UInt8>) -> C.Field? {
-        if C.Field.self == Fp.self { return Fp(bigEndian: bytes) as? C.Field }
-        guard let c1 = Fp(bigEndian: bytes.prefix(48)), let c0 = Fp(bigEndian: bytes.suffix(48)) else { return nil }
-        return Fp2(c0, c1) as? C.Field
-    }
-
-    static func isLargest(_ v: C.Field) -> Bool {
-        if let f = v as? Fp { return f.isLexicographicallyLargest }
-        return (v as! Fp2).isLexicographicallyLargest
-    }
-
-    static func inSubgroup(_ p: AffinePoint) -> Bool {
-        if let q = p as? G1Affine { return q.projective.isInSubgroup }
-        return (p as! G2Affine).projective.isInSubgroup
-    }
+    static func fieldBytes(_ v: C.Field) -> [UInt8] { C.encode(v) }
+    static func field(from bytes: ArraySlice<UInt8>) -> C.Field? { C.decode(bytes) }
+    static func isLargest(_ v: C.Field) -> Bool { C.isLexicographicallyLargest(v) }
+    static func inSubgroup(_ p: AffinePoint) -> Bool { C.isInSubgroup(ProjectivePoint(p)) }
 
     /// True when the point is in the prime-order subgroup.
     public var isInSubgroup: Bool { Self.inSubgroup(self) }

@@ -94,6 +94,20 @@ public struct Fp: Sendable {
     @inlinable @inline(__always)
     public static func += (a: inout Fp, b: Fp) { a = a + b }
 
+    /// a + b without the final reduction: below 2p, valid only as an operand of `*`, whose
+    /// no-carry Montgomery product accepts inputs below 2p (the intermediate stays below
+    /// a + p < 2^384 and the result below 1.5p, so one conditional subtraction still reduces it).
+    @inlinable @inline(__always)
+    package static func addUnreduced(_ a: Fp, _ b: Fp) -> Fp {
+        let (s0, c0) = addCarry(a.l0, b.l0, 0)
+        let (s1, c1) = addCarry(a.l1, b.l1, c0)
+        let (s2, c2) = addCarry(a.l2, b.l2, c1)
+        let (s3, c3) = addCarry(a.l3, b.l3, c2)
+        let (s4, c4) = addCarry(a.l4, b.l4, c3)
+        let (s5, _) = addCarry(a.l5, b.l5, c4)
+        return Fp(s0, s1, s2, s3, s4, s5)
+    }
+
     @inlinable @inline(__always)
     public static func - (a: Fp, b: Fp) -> Fp {
         let (d0, b0) = subBorrow(a.l0, b.l0, 0)

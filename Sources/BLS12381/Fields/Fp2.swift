@@ -24,7 +24,7 @@ public struct Fp2: Sendable {
     public static func * (a: Fp2, b: Fp2) -> Fp2 {
         let v0 = a.c0 * b.c0
         let v1 = a.c1 * b.c1
-        let s = (a.c0 + a.c1) * (b.c0 + b.c1)
+        let s = Fp.addUnreduced(a.c0, a.c1) * Fp.addUnreduced(b.c0, b.c1)
         return Fp2(v0 - v1, s - v0 - v1)
     }
     @inlinable @inline(__always) public static func *= (a: inout Fp2, b: Fp2) { a = a * b }
@@ -32,7 +32,7 @@ public struct Fp2: Sendable {
     /// (c0 + c1)(c0 - c1) + 2c0c1·u: 2M.
     @inlinable @inline(__always)
     public func squared() -> Fp2 {
-        let a = (c0 + c1) * (c0 - c1)
+        let a = Fp.addUnreduced(c0, c1) * (c0 - c1)
         let b = c0 * c1
         return Fp2(a, b + b)
     }

@@ -10,6 +10,16 @@ public protocol CurveParameters: Sendable {
     static var compressedSize: Int { get }
     /// A short name for messages ("G1" or "G2").
     static var name: String { get }
+    /// 3b·t, by additions rather than a multiplication.
+    static func mulByB3(_ t: Field) -> Field
+    /// The big-endian encoding of a coordinate (48 or 96 bytes; Fp2 as c1 ‖ c0).
+    static func encode(_ v: Field) -> [UInt8]
+    /// A coordinate from its encoding; nil when not canonical (≥ p).
+    static func decode(_ bytes: ArraySlice<UInt8>) -> Field?
+    /// The ZCash sign flag: the coordinate is the lexicographically larger root.
+    static func isLexicographicallyLargest(_ v: Field) -> Bool
+    /// Prime-order subgroup membership (endomorphism test).
+    static func isInSubgroup(_ p: ProjectivePoint<Self>) -> Bool
 }
 
 /// Marker for G1 ⊂ E(Fp).
@@ -19,6 +29,15 @@ public enum G1Curve: CurveParameters {
     @inlinable public static var b3: Fp { Fp.b3 }
     public static var compressedSize: Int { 48 }
     public static var name: String { "G1" }
+    @inlinable @inline(__always)
+    public static func mulByB3(_ t: Fp) -> Fp {
+        let t4 = t.doubled().doubled()
+        return t4.doubled() + t4  // 12t
+    }
+    public static func encode(_ v: Fp) -> [UInt8] { v.bigEndianBytes }
+    public static func decode(_ bytes: ArraySlice<UInt8>) -> Fp? { Fp(bigEndian: bytes) }
+    public static func isLexicographicallyLargest(_ v: Fp) -> Bool { v.isLexicographicallyLargest }
+    public static func isInSubgroup(_ p: G1Projective) -> Bool { p.isInSubgroup }
 }
 
 /// Marker for G2 ⊂ E'(Fp2).
@@ -28,6 +47,18 @@ public enum G2Curve: CurveParameters {
     @inlinable public static var b3: Fp2 { Fp2.b3 }
     public static var compressedSize: Int { 96 }
     public static var name: String { "G2" }
+    @inlinable @inline(__always)
+    public static func mulByB3(_ t: Fp2) -> Fp2 {
+        let t4 = t.mulByNonResidue().doubled().doubled()
+        return t4.doubled() + t4  // 12(1+u)t
+    }
+    public static func encode(_ v: Fp2) -> [UInt8] { v.c1.bigEndianBytes + v.c0.bigEndianBytes }
+    public static func decode(_ bytes: ArraySlice<UInt8>) -> Fp2? {
+        guard bytes.count == 96, let c1 = Fp(bigEndian: bytes.prefix(48)), let c0 = Fp(bigEndian: bytes.suffix(48)) else { return nil }
+        return Fp2(c0, c1)
+    }
+    public static func isLexicographicallyLargest(_ v: Fp2) -> Bool { v.isLexicographicallyLargest }
+    public static func isInSubgroup(_ p: G2Projective) -> Bool { p.isInSubgroup }
 }
 
 public typealias G1Affine = AffinePoint<G1Curve>

@@ -85,7 +85,6 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
     /// Complete addition, RCB16 Algorithm 7: 12M + 2m_3b + 19A.
     @inlinable
     public static func + (p: ProjectivePoint, q: ProjectivePoint) -> ProjectivePoint {
-        let b3 = C.b3
         var t0 = p.x * q.x
         var t1 = p.y * q.y
         var t2 = p.z * q.z
@@ -106,10 +105,10 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
         y3 = x3 - y3
         x3 = t0 + t0
         t0 = x3 + t0
-        t2 = b3 * t2
+        t2 = C.mulByB3(t2)
         var z3 = t1 + t2
         t1 = t1 - t2
-        y3 = b3 * y3
+        y3 = C.mulByB3(y3)
         x3 = t4 * y3
         t2 = t3 * t1
         x3 = t2 - x3
@@ -126,7 +125,6 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
     /// affine infinity by a final constant-time select.
     @inlinable
     public static func + (p: ProjectivePoint, q: AffinePoint<C>) -> ProjectivePoint {
-        let b3 = C.b3
         var t0 = p.x * q.x
         var t1 = p.y * q.y
         var t3 = q.x + q.y
@@ -140,10 +138,10 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
         y3 = y3 + p.x
         var x3 = t0 + t0
         t0 = x3 + t0
-        var t2 = b3 * p.z
+        var t2 = C.mulByB3(p.z)
         var z3 = t1 + t2
         t1 = t1 - t2
-        y3 = b3 * y3
+        y3 = C.mulByB3(y3)
         x3 = t4 * y3
         t2 = t3 * t1
         x3 = t2 - x3
@@ -166,14 +164,13 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
     /// Complete doubling, RCB16 Algorithm 9: 6M + 2S + 1m_3b + 9A.
     @inlinable
     public func doubled() -> ProjectivePoint {
-        let b3 = C.b3
         var t0 = y.squared()
         var z3 = t0 + t0
         z3 = z3 + z3
         z3 = z3 + z3
         var t1 = y * z
         var t2 = z.squared()
-        t2 = b3 * t2
+        t2 = C.mulByB3(t2)
         var x3 = t2 * z3
         var y3 = t0 + t2
         z3 = t1 * z3

@@ -111,6 +111,9 @@ public struct SecretKey: ~Copyable, @unchecked Sendable {
         sign(publicKey.compressed, dst: Ciphersuite.popDST)
     }
 
+    /// Never the key: secrets print as `<redacted>`.
+    public var description: String { "<redacted>" }
+
     /// Constant-time equality.
     public func constantTimeEquals(_ other: borrowing SecretKey) -> Bool {
         storage.constantTimeEquals(other.storage)
