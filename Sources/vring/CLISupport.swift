@@ -16,10 +16,12 @@ enum ExitStatus {
     static let badInput: Int32 = 2
 }
 
-/// One input of a BLS operation, named as a command-line flag and as a `batch` JSON field.
+/// One input of a BLS or threshold operation, named as a command-line flag and as a JSON field
+/// (`batch` takes only the BLS ones).
 enum BLSArgument: Sendable {
     case secretKey, publicKey, publicKeys, message, messages, signature, signatures, proof
     case ikm, group, dst, dstHex, encode, op
+    case threshold, members, share, partial, partials, publicShare, publicShares, groupPublicKey
 
     /// The flag as typed on the command line (list fields share the singular, repeatable flag).
     var flag: String {
@@ -35,6 +37,12 @@ enum BLSArgument: Sendable {
         case .dstHex: "--dst-hex"
         case .encode: "--encode"
         case .op: "op"
+        case .threshold: "--threshold"
+        case .members: "--members"
+        case .share: "--share"
+        case .partial, .partials: "--partial"
+        case .publicShare, .publicShares: "--public-share"
+        case .groupPublicKey: "--group-public-key"
         }
     }
 
@@ -55,6 +63,14 @@ enum BLSArgument: Sendable {
         case .dstHex: "dst_hex"
         case .encode: "encode"
         case .op: "op"
+        case .threshold: "threshold"
+        case .members: "members"
+        case .share: "share"
+        case .partial: "partial"
+        case .partials: "partials"
+        case .publicShare: "public_share"
+        case .publicShares: "public_shares"
+        case .groupPublicKey: "group_public_key"
         }
     }
 }
@@ -106,19 +122,19 @@ enum Input {
 
     /// Parses the hex straight into a key and wipes the temporary bytes; the text itself is
     /// never echoed, not even in an error.
-    static func secretKey(_ text: String) throws(BLSInputError) -> SecretKey {
+    static func secretKey(_ text: String, _ argument: BLSArgument = .secretKey) throws(BLSInputError) -> SecretKey {
         var digits = Substring(text).utf8
         if digits.starts(with: "0x".utf8) || digits.starts(with: "0X".utf8) { digits = digits.dropFirst(2) }
-        guard digits.count % 2 == 0 else { throw BLSInputError(.secretKey, "not valid hex: odd number of digits") }
+        guard digits.count % 2 == 0 else { throw BLSInputError(argument, "not valid hex: odd number of digits") }
         var bytes = [UInt8](repeating: 0, count: digits.count / 2)
         defer { bytes.withUnsafeMutableBytes { secureZero($0) } }
         var high: UInt8? = nil
         var index = 0
         for c in digits {
-            guard let v = hexValue(c) else { throw BLSInputError(.secretKey, "not valid hex: contains a non-hex character") }
+            guard let v = hexValue(c) else { throw BLSInputError(argument, "not valid hex: contains a non-hex character") }
             if let h = high { bytes[index] = h << 4 | v; index += 1; high = nil } else { high = v }
         }
-        do { return try SecretKey(bigEndian: bytes) } catch { throw BLSInputError(.secretKey, reason(error)) }
+        do { return try SecretKey(bigEndian: bytes) } catch { throw BLSInputError(argument, reason(error)) }
     }
 
     /// The engine's message without the prefix that our argument name replaces.
@@ -161,6 +177,11 @@ enum Output {
     /// A line on standard error.
     static func error(_ message: String) {
         FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+    }
+
+    /// A line on standard error that does not change the exit status.
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
     }
 
     /// `0123456789abcdef…` for readable demos.

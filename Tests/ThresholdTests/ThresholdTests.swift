@@ -77,6 +77,25 @@ final class ThresholdTests: XCTestCase {
         }
     }
 
+    func testBatchedFeldmanCheckAgreesWithPerShareCheck() throws {
+        let (_, commitment, shares) = try makeShares(t: 4, n: 9, seed: 4)
+        var rng = Seeded(state: 5)
+        let honest = shares.map { (index: $0.index, publicShare: $0.publicKey) }
+        XCTAssertTrue(commitment.verifyVartime(publicShares: honest, randomScalar: { Fr.random(using: &rng) }))
+        XCTAssertTrue(commitment.verifyVartime(publicShares: Array(honest.suffix(2))))
+        XCTAssertTrue(commitment.verifyVartime(publicShares: []))
+        // member 3 holds member 4's share; two shares swapped; a share under the wrong index
+        var wrong = honest
+        wrong[2] = (wrong[2].index, honest[3].publicShare)
+        XCTAssertFalse(commitment.verifyVartime(publicShares: wrong))
+        XCTAssertFalse(commitment.verifyVartime(publicShares: [(honest[0].index, honest[1].publicShare),
+                                                               (honest[1].index, honest[0].publicShare)]))
+        XCTAssertFalse(commitment.verifyVartime(publicShares: [(try MemberIndex(10), honest[8].publicShare)]))
+        // a commitment to another polynomial rejects every share
+        let (_, other, _) = try makeShares(t: 4, n: 9, seed: 6)
+        XCTAssertFalse(other.verifyVartime(publicShares: honest))
+    }
+
     func testLagrangeAndInterpolation() throws {
         var rng = Seeded(state: 3)
         let coeffs = (0..<4).map { _ in Fr.random(using: &rng) }
