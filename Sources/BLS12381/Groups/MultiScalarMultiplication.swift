@@ -15,7 +15,7 @@ public func multiScalarMultiplyVartime<C>(points: [AffinePoint<C>], scalars: [Fr
     let c = n < 32 ? 3 : min(16, max(4, log2Floor(n) - 2))
     let limbs: [(UInt64, UInt64, UInt64, UInt64)] = scalars.map { $0.canonicalLimbs }
     let windows = (255 + c - 1) / c
-    var buckets = [ProjectivePoint<C>](repeating: .infinity, count: (1 << c) - 1)
+    var buckets = [JacobianPoint<C>](repeating: .infinity, count: (1 << c) - 1)
     var result = ProjectivePoint<C>.infinity
     for w in stride(from: windows - 1, through: 0, by: -1) {
         for _ in 0..<c { result = result.doubled() }
@@ -25,13 +25,13 @@ public func multiScalarMultiplyVartime<C>(points: [AffinePoint<C>], scalars: [Fr
             let d = windowDigit(limbs[i], shift: shift, width: c)
             if d != 0 { buckets[d - 1] = buckets[d - 1] + points[i] }
         }
-        var running = ProjectivePoint<C>.infinity
-        var sum = ProjectivePoint<C>.infinity
+        var running = JacobianPoint<C>.infinity
+        var sum = JacobianPoint<C>.infinity
         for j in stride(from: buckets.count - 1, through: 0, by: -1) {
             running = running + buckets[j]
             sum = sum + running
         }
-        result = result + sum
+        result = result + sum.projective
     }
     return result
 }

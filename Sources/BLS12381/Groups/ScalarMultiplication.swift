@@ -30,23 +30,6 @@ extension ProjectivePoint {
         }
     }
 
-    /// [k]P for a public scalar given as little-endian limbs: width-5 NAF. Variable time.
-    @inlinable
-    public func multipliedVartime(by limbs: [UInt64]) -> ProjectivePoint {
-        let naf = wnaf(limbs, width: 5)
-        if naf.isEmpty { return .infinity }
-        // odd multiples P, 3P, ..., 15P
-        var table = [ProjectivePoint](repeating: self, count: 8)
-        let twoP = doubled()
-        for j in 1..<8 { table[j] = table[j - 1] + twoP }
-        var r = ProjectivePoint.infinity
-        for d in naf.reversed() {
-            r = r.doubled()
-            if d > 0 { r = r + table[Int(d) >> 1] } else if d < 0 { r = r - table[Int(-d) >> 1] }
-        }
-        return r
-    }
-
     /// [k]P for a public scalar. Variable time.
     @inlinable
     public func multipliedVartime(by k: Fr) -> ProjectivePoint {
@@ -54,18 +37,6 @@ extension ProjectivePoint {
         return multipliedVartime(by: [c.0, c.1, c.2, c.3])
     }
 
-    /// [n]P for a small public integer by double-and-add (used with |z| and other constants).
-    @inlinable
-    public func multipliedVartime(by n: UInt64) -> ProjectivePoint {
-        if n == 0 { return .infinity }
-        var r = self
-        let top = 63 - n.leadingZeroBitCount
-        for i in stride(from: top - 1, through: 0, by: -1) {
-            r = r.doubled()
-            if (n >> UInt64(i)) & 1 == 1 { r = r + self }
-        }
-        return r
-    }
 }
 
 /// Width-w non-adjacent form of a little-endian multi-limb integer, least significant digit first.
