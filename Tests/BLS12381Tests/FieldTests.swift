@@ -174,3 +174,33 @@ final class LazyReductionTests: XCTestCase {
         }
     }
 }
+
+final class WideArithmeticTests: XCTestCase {
+    func testWideProductAndReductionAgainstGMP() {
+        var rng = SplitMix64(seed: 0x768)
+        let top = -Fp.one
+        var pairs: [(Fp, Fp)] = [(top, top), (.zero, top), (.one, .one)]
+        for _ in 0..<300 { pairs.append((.random(using: &rng), .random(using: &rng))) }
+        let R = GMPInteger(1) << 384
+        for (a, b) in pairs {
+            // the wide product of the Montgomery limbs equals the integer product
+            let w = FpWide(product: a, b)
+            let limbs = [w.l0, w.l1, w.l2, w.l3, w.l4, w.l5, w.l6, w.l7, w.l8, w.l9, w.l10, w.l11]
+            let am = GMPInteger(littleEndianLimbs: [a.l0, a.l1, a.l2, a.l3, a.l4, a.l5])
+            let bm = GMPInteger(littleEndianLimbs: [b.l0, b.l1, b.l2, b.l3, b.l4, b.l5])
+            XCTAssertEqual(GMPInteger(littleEndianLimbs: limbs), am * bm)
+            XCTAssertEqual(w.montgomeryReduced(), a * b)
+            _ = R
+        }
+    }
+
+    func testLazyFp2MultiplicationMatchesReference() {
+        var rng = SplitMix64(seed: 0xF2F2)
+        let top = -Fp.one
+        var cases: [(Fp2, Fp2)] = [(Fp2(top, top), Fp2(top, top)), (Fp2(top, .zero), Fp2(.zero, top)), (Fp2(.zero, top), Fp2(.zero, top))]
+        for _ in 0..<500 { cases.append((.random(using: &rng), .random(using: &rng))) }
+        for (a, b) in cases {
+            XCTAssertEqual(a * b, Fp2.multiplyReference(a, b))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+/// A 768-bit intermediate: an unreduced product of two Fp elements, for lazy reduction
+/// (one Montgomery reduction per sum of products instead of one per product).
+@frozen
+public struct FpWide: Sendable {
+    public var l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11: UInt64
+
+    @inlinable @inline(__always)
+    init(_ l0: UInt64, _ l1: UInt64, _ l2: UInt64, _ l3: UInt64, _ l4: UInt64, _ l5: UInt64,
+         _ l6: UInt64, _ l7: UInt64, _ l8: UInt64, _ l9: UInt64, _ l10: UInt64, _ l11: UInt64) {
+        self.l0 = l0; self.l1 = l1; self.l2 = l2; self.l3 = l3; self.l4 = l4; self.l5 = l5
+        self.l6 = l6; self.l7 = l7; self.l8 = l8; self.l9 = l9; self.l10 = l10; self.l11 = l11
+    }
+
+    /// t += a·bi over six limbs; returns the carry word.
+    @inlinable @inline(__always)
+    static func mulRow(
+        _ a: Fp, _ bi: UInt64,
+        _ t0: inout UInt64, _ t1: inout UInt64, _ t2: inout UInt64, _ t3: inout UInt64, _ t4: inout UInt64, _ t5: inout UInt64
+    ) -> UInt64 {
+        var c: UInt64
+        (t0, c) = mulAdd(a.l0, bi, t0, 0)
+        (t1, c) = mulAdd(a.l1, bi, t1, c)
+        (t2, c) = mulAdd(a.l2, bi, t2, c)
+        (t3, c) = mulAdd(a.l3, bi, t3, c)
+        (t4, c) = mulAdd(a.l4, bi, t4, c)
+        (t5, c) = mulAdd(a.l5, bi, t5, c)
+        return c
+    }
+
+    /// The full product a·b (schoolbook). Branch-free.
+    @inlinable @inline(__always)
+    public init(product a: Fp, _ b: Fp) {
+        var r0: UInt64 = 0, r1: UInt64 = 0, r2: UInt64 = 0, r3: UInt64 = 0, r4: UInt64 = 0, r5: UInt64 = 0
+        var r6 = FpWide.mulRow(a, b.l0, &r0, &r1, &r2, &r3, &r4, &r5)
+        var r7 = FpWide.mulRow(a, b.l1, &r1, &r2, &r3, &r4, &r5, &r6)
+        var r8 = FpWide.mulRow(a, b.l2, &r2, &r3, &r4, &r5, &r6, &r7)
+        var r9 = FpWide.mulRow(a, b.l3, &r3, &r4, &r5, &r6, &r7, &r8)
+        var r10 = FpWide.mulRow(a, b.l4, &r4, &r5, &r6, &r7, &r8, &r9)
+        let r11 = FpWide.mulRow(a, b.l5, &r5, &r6, &r7, &r8, &r9, &r10)
+        self.init(r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11)
+    }
+
+    /// One word of Montgomery reduction: adds m·p so that t0 becomes zero, carrying into t6.
+    @inlinable @inline(__always)
+    static func reduceRow(
+        _ t0: inout UInt64, _ t1: inout UInt64, _ t2: inout UInt64, _ t3: inout UInt64, _ t4: inout UInt64,
+        _ t5: inout UInt64, _ t6: inout UInt64, _ hi: inout UInt64
+    ) {
+        let m = t0 &* Fp.inv
+        var c: UInt64
+        (t0, c) = mulAdd(m, Fp.p0, t0, 0)
+        (t1, c) = mulAdd(m, Fp.p1, t1, c)
+        (t2, c) = mulAdd(m, Fp.p2, t2, c)
+        (t3, c) = mulAdd(m, Fp.p3, t3, c)
+        (t4, c) = mulAdd(m, Fp.p4, t4, c)
+        (t5, c) = mulAdd(m, Fp.p5, t5, c)
+        (t6, hi) = addCarry(t6, c, hi)
+    }
+
+    /// Montgomery reduction T·2^-384 mod p, for T < p·2^384. Branch-free.
+    @inlinable @inline(__always)
+    public func montgomeryReduced() -> Fp {
+        var t0 = l0, t1 = l1, t2 = l2, t3 = l3, t4 = l4, t5 = l5
+        var t6 = l6, t7 = l7, t8 = l8, t9 = l9, t10 = l10, t11 = l11
+        var hi: UInt64 = 0
+        FpWide.reduceRow(&t0, &t1, &t2, &t3, &t4, &t5, &t6, &hi)
+        FpWide.reduceRow(&t1, &t2, &t3, &t4, &t5, &t6, &t7, &hi)
+        FpWide.reduceRow(&t2, &t3, &t4, &t5, &t6, &t7, &t8, &hi)
+        FpWide.reduceRow(&t3, &t4, &t5, &t6, &t7, &t8, &t9, &hi)
+        FpWide.reduceRow(&t4, &t5, &t6, &t7, &t8, &t9, &t10, &hi)
+        FpWide.reduceRow(&t5, &t6, &t7, &t8, &t9, &t10, &t11, &hi)
+        // (T + M·p)/2^384 < 2p < 2^382: hi is zero and one conditional subtraction reduces.
+        return Fp.reduceOnce(t6, t7, t8, t9, t10, t11)
+    }
+
+    @inlinable @inline(__always)
+    public static func + (a: FpWide, b: FpWide) -> FpWide {
+        let (s0, c0) = addCarry(a.l0, b.l0, 0)
+        let (s1, c1) = addCarry(a.l1, b.l1, c0)
+        let (s2, c2) = addCarry(a.l2, b.l2, c1)
+        let (s3, c3) = addCarry(a.l3, b.l3, c2)
+        let (s4, c4) = addCarry(a.l4, b.l4, c3)
+        let (s5, c5) = addCarry(a.l5, b.l5, c4)
+        let (s6, c6) = addCarry(a.l6, b.l6, c5)
+        let (s7, c7) = addCarry(a.l7, b.l7, c6)
+        let (s8, c8) = addCarry(a.l8, b.l8, c7)
+        let (s9, c9) = addCarry(a.l9, b.l9, c8)
+        let (s10, c10) = addCarry(a.l10, b.l10, c9)
+        let (s11, _) = addCarry(a.l11, b.l11, c10)
+        return FpWide(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11)
+    }
+
+    /// a - b, adding p·2^384 back when the difference is negative (so the result stays a
+    /// non-negative representative below p·2^384 when a, b are). Branch-free.
+    @inlinable @inline(__always)
+    public static func - (a: FpWide, b: FpWide) -> FpWide {
+        let (d0, b0) = subBorrow(a.l0, b.l0, 0)
+        let (d1, b1) = subBorrow(a.l1, b.l1, b0)
+        let (d2, b2) = subBorrow(a.l2, b.l2, b1)
+        let (d3, b3) = subBorrow(a.l3, b.l3, b2)
+        let (d4, b4) = subBorrow(a.l4, b.l4, b3)
+        let (d5, b5) = subBorrow(a.l5, b.l5, b4)
+        let (d6, b6) = subBorrow(a.l6, b.l6, b5)
+        let (d7, b7) = subBorrow(a.l7, b.l7, b6)
+        let (d8, b8) = subBorrow(a.l8, b.l8, b7)
+        let (d9, b9) = subBorrow(a.l9, b.l9, b8)
+        let (d10, b10) = subBorrow(a.l10, b.l10, b9)
+        let (d11, b11) = subBorrow(a.l11, b.l11, b10)
+        let m = maskFromBit(b11)
+        let (e6, c6) = addCarry(d6, Fp.p0 & m, 0)
+        let (e7, c7) = addCarry(d7, Fp.p1 & m, c6)
+        let (e8, c8) = addCarry(d8, Fp.p2 & m, c7)
+        let (e9, c9) = addCarry(d9, Fp.p3 & m, c8)
+        let (e10, c10) = addCarry(d10, Fp.p4 & m, c9)
+        let (e11, _) = addCarry(d11, Fp.p5 & m, c10)
+        return FpWide(d0, d1, d2, d3, d4, d5, e6, e7, e8, e9, e10, e11)
+    }
+}
