@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "BLS12381", targets: ["BLS12381"]),
         .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "Threshold", targets: ["Threshold"]),
+        .library(name: "DKG", targets: ["DKG"]),
         .executable(name: "vring", targets: ["vring"]),
     ],
     dependencies: [
@@ -21,10 +22,11 @@ let package = Package(
         .target(name: "Primitives", dependencies: ["CGMP", "COpenSSL", "CSodium"]),
         .target(name: "BLS12381", dependencies: ["Primitives"]),
         .target(name: "Threshold", dependencies: ["BLS12381", "Primitives"]),
+        .target(name: "DKG", dependencies: ["BLS12381", "Threshold", "Primitives"]),
         .executableTarget(
             name: "vring",
             dependencies: [
-                "BLS12381", "Primitives", "Threshold",
+                "BLS12381", "Primitives", "Threshold", "DKG",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
@@ -32,6 +34,7 @@ let package = Package(
             name: "BLS12381Tests", dependencies: ["BLS12381", "Primitives"],
             exclude: ["Fixtures"]),
         .testTarget(name: "ThresholdTests", dependencies: ["Threshold", "BLS12381", "Primitives"]),
+        .testTarget(name: "DKGTests", dependencies: ["DKG", "Threshold", "BLS12381", "Primitives"]),
         // Runs the built `vring` binary (build it first: swift build -c release --product vring).
         .testTarget(name: "vringTests", dependencies: ["BLS12381"]),
     ]
