@@ -29,7 +29,7 @@ demo: deps build
 bench: build
 	.build/release/vring bench
 
-## compare: run Benchmarks/compare (the comparison script; not written yet)
+## compare: ours beside blst (blspy) and arkworks, interleaved (Benchmarks/compare)
 compare:
 	./Benchmarks/compare
 
