@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "Threshold", targets: ["Threshold"]),
         .library(name: "DKG", targets: ["DKG"]),
+        .library(name: "Reshare", targets: ["Reshare"]),
         .executable(name: "vring", targets: ["vring"]),
     ],
     dependencies: [
@@ -23,10 +24,11 @@ let package = Package(
         .target(name: "BLS12381", dependencies: ["Primitives"]),
         .target(name: "Threshold", dependencies: ["BLS12381", "Primitives"]),
         .target(name: "DKG", dependencies: ["BLS12381", "Threshold", "Primitives"]),
+        .target(name: "Reshare", dependencies: ["BLS12381", "Threshold", "Primitives"]),
         .executableTarget(
             name: "vring",
             dependencies: [
-                "BLS12381", "Primitives", "Threshold", "DKG",
+                "BLS12381", "Primitives", "Threshold", "DKG", "Reshare",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
@@ -34,6 +36,7 @@ let package = Package(
             name: "BLS12381Tests", dependencies: ["BLS12381", "Primitives"],
             exclude: ["Fixtures"]),
         .testTarget(name: "ThresholdTests", dependencies: ["Threshold", "BLS12381", "Primitives"]),
+        .testTarget(name: "ReshareTests", dependencies: ["Reshare", "Threshold", "BLS12381", "Primitives"]),
         .testTarget(name: "DKGTests", dependencies: ["DKG", "Threshold", "BLS12381", "Primitives"]),
         // Runs the built `vring` binary (build it first: swift build -c release --product vring).
         .testTarget(name: "vringTests", dependencies: ["BLS12381"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BLS12381
+import DKG
 import Foundation
 import Primitives
 
@@ -16,6 +17,8 @@ struct Bench: ParsableCommand {
     var filter: [String] = []
     @Option(name: .long, help: "Run each benchmark exactly this many times (no warm-up).")
     var iterations: Int?
+    @Flag(name: .long, help: "Also run the slow protocol benchmarks (dkg_100_67 and similar, minutes each); naming one in --filter runs it too.")
+    var all = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -27,7 +30,8 @@ struct Bench: ParsableCommand {
         // A pattern equal to a benchmark's name selects exactly that one; otherwise substrings match.
         let names = Set(BenchmarkCatalogue.all.map(\.name))
         let selected = BenchmarkCatalogue.all.filter { b in
-            patterns.isEmpty || patterns.contains { names.contains($0) ? b.name == $0 : b.name.contains($0) }
+            if patterns.isEmpty { return all || !b.slow }
+            return patterns.contains { names.contains($0) ? b.name == $0 : (b.name.contains($0) && (all || !b.slow)) }
         }
         guard !selected.isEmpty else { throw ValidationError("--filter: no benchmark name contains \(patterns.joined(separator: " or "))") }
 
@@ -39,8 +43,12 @@ struct Bench: ParsableCommand {
         var results: [[String: Any]] = []
         for (i, benchmark) in selected.enumerated() {
             if showProgress { FileHandle.standardError.write(Data("\r[\(i + 1)/\(selected.count)] \(benchmark.name)\u{1B}[K".utf8)) }
-            let body = benchmark.prepare()
-            let (nsPerOp, count) = measure(body, fixedIterations: iterations)
+            let nsPerOp: Double, count: Int
+            if let selfTimed = benchmark.selfTimed {
+                (nsPerOp, count) = (selfTimed(), 1)
+            } else {
+                (nsPerOp, count) = measure(benchmark.prepare(), fixedIterations: iterations)
+            }
             results.append(["name": benchmark.name, "ns_per_op": (nsPerOp * 10).rounded() / 10, "iterations": count])
             if !output.json {
                 print(pad(benchmark.name, nameWidth) + "  " + pad(String(format: "%.1f", nsPerOp), 14, right: true)
@@ -93,6 +101,38 @@ func blackHole<T>(_ value: T) {}
 struct Benchmark: Sendable {
     let name: String
     let prepare: @Sendable () -> (Int) -> Void
+    /// For protocol benchmarks that time themselves: returns ns per unit (one run).
+    var selfTimed: (@Sendable () -> Double)? = nil
+    /// Left out of a default run (`--all` or naming it in `--filter` runs it).
+    var slow = false
+
+    init(name: String, prepare: @escaping @Sendable () -> (Int) -> Void) {
+        self.name = name
+        self.prepare = prepare
+    }
+
+    /// A whole DKG ceremony in one process; reports the mean CPU time per member (each member's
+    /// state machine timed with the thread CPU clock, injected into the simulation).
+    static func dkg(_ n: Int, _ t: Int, slow: Bool = false) -> Benchmark {
+        var b = Benchmark(name: "dkg_\(n)_\(t)", prepare: { { _ in } })
+        b.slow = slow
+        b.selfTimed = {
+            var faults = DKGFaultPlan()
+            faults.reorder = false
+            let result = try! DKGSimulation.run(members: n, threshold: t, seed: [1], faults: faults, clock: threadCPUNanoseconds)
+            precondition(result.agreedOutput != nil, "benchmark DKG failed")
+            let total = result.nanoseconds.values.reduce(0, +)
+            return Double(total) / Double(max(1, result.nanoseconds.count))
+        }
+        return b
+    }
+}
+
+/// CPU time of the calling thread, in nanoseconds.
+@Sendable func threadCPUNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 /// Non-copyable secret keys cannot be captured by escaping closures; a box can.
@@ -246,6 +286,10 @@ enum BenchmarkCatalogue {
             let points = pointsG2(64), scalars = (0..<64).map { _ in Fr.random() }
             return { n in for _ in 0..<n { blackHole(multiScalarMultiplyVartime(points: points, scalars: scalars)) } }
         },
+        .dkg(4, 3),
+        .dkg(10, 7),
+        .dkg(31, 21, slow: true),
+        .dkg(100, 67, slow: true),
     ]
 
     private static func msmG1(_ size: Int) -> (Int) -> Void {
