@@ -19,6 +19,7 @@ build:
 
 ## test: every test target, in release mode (field arithmetic crawls in debug builds)
 test: deps
+	$(SWIFT) build -c release --product vring
 	$(SWIFT) test -c release
 
 ## demo: build the CLI and run the built-in demonstration
