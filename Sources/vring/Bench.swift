@@ -1,6 +1,7 @@
 import ArgumentParser
 import BLS12381
 import DKG
+import Reshare
 import Foundation
 import Primitives
 
@@ -123,6 +124,25 @@ struct Benchmark: Sendable {
             precondition(result.agreedOutput != nil, "benchmark DKG failed")
             let total = result.nanoseconds.values.reduce(0, +)
             return Double(total) / Double(max(1, result.nanoseconds.count))
+        }
+        return b
+    }
+}
+
+extension Benchmark {
+    /// A whole resharing n-of-t → n-of-t in one process (every old member deals, every new member
+    /// receives and checks); reports the thread CPU time of the run divided by the 2n participants
+    /// (an average: the simulation does not time members separately).
+    static func reshare(_ n: Int, _ t: Int, slow: Bool = false) -> Benchmark {
+        var b = Benchmark(name: "reshare_\(n)_\(t)", prepare: { { _ in } })
+        b.slow = slow
+        b.selfTimed = {
+            let start = threadCPUNanoseconds()
+            let result = try! ReshareSimulation.run(
+                members: n, threshold: t, newMembers: n, newThreshold: t, leaving: [], offline: [],
+                revealShares: false, message: [1, 2, 3], randomScalar: { Fr.random() })
+            blackHole(result)
+            return Double(threadCPUNanoseconds() - start) / Double(2 * n)
         }
         return b
     }
@@ -290,6 +310,7 @@ enum BenchmarkCatalogue {
         .dkg(10, 7),
         .dkg(31, 21, slow: true),
         .dkg(100, 67, slow: true),
+        .reshare(100, 67, slow: true),
     ]
 
     private static func msmG1(_ size: Int) -> (Int) -> Void {
