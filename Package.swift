@@ -39,6 +39,6 @@ let package = Package(
         .testTarget(name: "ReshareTests", dependencies: ["Reshare", "Threshold", "BLS12381", "Primitives"]),
         .testTarget(name: "DKGTests", dependencies: ["DKG", "Threshold", "BLS12381", "Primitives"]),
         // Runs the built `vring` binary (build it first: swift build -c release --product vring).
-        .testTarget(name: "vringTests", dependencies: ["BLS12381"]),
+        .testTarget(name: "vringTests", dependencies: ["BLS12381", "Primitives"]),
     ]
 )

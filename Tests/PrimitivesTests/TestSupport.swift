@@ -24,19 +24,6 @@ func exposed(_ secret: borrowing SecureBytes) -> [UInt8] {
     secret.withUnsafeBytes { Array($0) }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny seeded generator so that every
-/// randomised test can be replayed from the seed printed in its name.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The BLS12-381 base-field modulus p (draft-irtf-cfrg-pairing-friendly-curves §4.2.1).
 let blsP = GMPInteger(hex: "0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab")!

@@ -4,17 +4,6 @@ import Threshold
 import XCTest
 
 final class ThresholdTests: XCTestCase {
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A share kept as bytes so tests can hold many (SecretKey is non-copyable by design).
     struct TestShare {
         let index: MemberIndex
@@ -26,7 +15,7 @@ final class ThresholdTests: XCTestCase {
 
     /// Splits a fresh key t-of-n and returns the group key, the commitment and the shares.
     func makeShares(t: Int, n: Int, seed: UInt64) throws -> (PublicKey, FeldmanCommitment, [TestShare]) {
-        var rng = Seeded(state: seed)
+        var rng = SplitMix64(seed: seed)
         let sk = try SecretKey.generate(ikm: (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
         var shares: [TestShare] = []
         let commitment = Shamir.split(secret: sk, parameters: try ThresholdParameters(threshold: t, members: n),
@@ -79,7 +68,7 @@ final class ThresholdTests: XCTestCase {
 
     func testBatchedFeldmanCheckAgreesWithPerShareCheck() throws {
         let (_, commitment, shares) = try makeShares(t: 4, n: 9, seed: 4)
-        var rng = Seeded(state: 5)
+        var rng = SplitMix64(seed: 5)
         let honest = shares.map { (index: $0.index, publicShare: $0.publicKey) }
         XCTAssertTrue(commitment.verifyVartime(publicShares: honest, randomScalar: { Fr.random(using: &rng) }))
         XCTAssertTrue(commitment.verifyVartime(publicShares: Array(honest.suffix(2))))
@@ -97,7 +86,7 @@ final class ThresholdTests: XCTestCase {
     }
 
     func testLagrangeAndInterpolation() throws {
-        var rng = Seeded(state: 3)
+        var rng = SplitMix64(seed: 3)
         let coeffs = (0..<4).map { _ in Fr.random(using: &rng) }
         func f(_ x: Fr) -> Fr { coeffs.reversed().reduce(Fr.zero) { $0 * x + $1 } }
         let idx = try [2, 7, 9, 11].map { try MemberIndex($0) }
