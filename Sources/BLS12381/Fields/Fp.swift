@@ -82,13 +82,8 @@ public struct Fp: Sendable {
     @inlinable @inline(__always)
     public static func + (a: Fp, b: Fp) -> Fp {
         // p < 2^381, so a + b < 2^382 never overflows six limbs.
-        let (s0, c0) = addCarry(a.l0, b.l0, 0)
-        let (s1, c1) = addCarry(a.l1, b.l1, c0)
-        let (s2, c2) = addCarry(a.l2, b.l2, c1)
-        let (s3, c3) = addCarry(a.l3, b.l3, c2)
-        let (s4, c4) = addCarry(a.l4, b.l4, c3)
-        let (s5, _) = addCarry(a.l5, b.l5, c4)
-        return reduceOnce(s0, s1, s2, s3, s4, s5)
+        let s = addUnreduced(a, b)
+        return reduceOnce(s.l0, s.l1, s.l2, s.l3, s.l4, s.l5)
     }
 
     @inlinable @inline(__always)
