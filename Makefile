@@ -23,9 +23,10 @@ build:
 test: deps
 	$(SWIFT) test -c release
 
-## demo: build the CLI and run the built-in demonstration
+## demo: build the CLI, then a 3-of-4 pool formed, used and reshared by separate vring
+## processes on loopback (scripts/demo.sh; `vring demo` is the one-process version)
 demo: deps build
-	.build/release/vring demo
+	./scripts/demo.sh
 
 ## bench: build the CLI and run its benchmarks
 bench: build

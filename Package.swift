@@ -10,10 +10,14 @@ let package = Package(
         .library(name: "Threshold", targets: ["Threshold"]),
         .library(name: "DKG", targets: ["DKG"]),
         .library(name: "Reshare", targets: ["Reshare"]),
+        .library(name: "Staking", targets: ["Staking"]),
+        .library(name: "Transport", targets: ["Transport"]),
+        .library(name: "Ceremony", targets: ["Ceremony"]),
         .executable(name: "vring", targets: ["vring"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages, wrapped once by `Primitives`.
@@ -25,10 +29,25 @@ let package = Package(
         .target(name: "Threshold", dependencies: ["BLS12381", "Primitives"]),
         .target(name: "DKG", dependencies: ["BLS12381", "Threshold", "Primitives"]),
         .target(name: "Reshare", dependencies: ["BLS12381", "Threshold", "Primitives"]),
+        // Ethereum staking formats: EIP-2333/2334 key derivation, EIP-2335 keystores, SSZ
+        // signing roots, deposit data, voluntary exits, network constants.
+        .target(name: "Staking", dependencies: ["BLS12381", "Primitives", "COpenSSL"]),
+        // Authenticated, encrypted member-to-member links over SwiftNIO TCP.
+        .target(
+            name: "Transport",
+            dependencies: [
+                "Primitives", "CSodium",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        // Identities, pool definitions, lock files and the ceremonies that run over Transport.
+        .target(
+            name: "Ceremony",
+            dependencies: ["BLS12381", "Primitives", "Threshold", "DKG", "Reshare", "Staking", "Transport"]),
         .executableTarget(
             name: "vring",
             dependencies: [
-                "BLS12381", "Primitives", "Threshold", "DKG", "Reshare",
+                "BLS12381", "Primitives", "Threshold", "DKG", "Reshare", "Staking", "Transport", "Ceremony",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
@@ -38,6 +57,11 @@ let package = Package(
         .testTarget(name: "ThresholdTests", dependencies: ["Threshold", "BLS12381", "Primitives"]),
         .testTarget(name: "ReshareTests", dependencies: ["Reshare", "Threshold", "BLS12381", "Primitives"]),
         .testTarget(name: "DKGTests", dependencies: ["DKG", "Threshold", "BLS12381", "Primitives"]),
+        .testTarget(
+            name: "StakingTests", dependencies: ["Staking", "BLS12381", "Primitives"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives"]),
+        .testTarget(name: "CeremonyTests", dependencies: ["Ceremony", "DKG", "Threshold", "BLS12381", "Primitives"]),
         // Runs the built `vring` binary (build it first: swift build -c release --product vring).
         .testTarget(name: "vringTests", dependencies: ["BLS12381", "Primitives"]),
     ]

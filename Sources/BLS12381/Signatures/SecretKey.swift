@@ -41,6 +41,20 @@ public struct SecretKey: ~Copyable, @unchecked Sendable {
         storage = SecureBytes(copying: bytes)
     }
 
+    /// From 32 big-endian bytes already in secure memory (a decrypted keystore, a derived key):
+    /// the bytes are copied secure-to-secure and never pass through an ordinary array.
+    /// Rejects wrong lengths, zero and values ≥ r.
+    public init(secureBigEndian bytes: borrowing SecureBytes) throws(BLSError) {
+        guard bytes.count == 32 else { throw .invalidSecretKey("expected 32 bytes, got \(bytes.count)") }
+        let valid: (belowOrder: Bool, zero: Bool) = bytes.withUnsafeBytes { raw in
+            guard let s = Fr(bigEndian: raw) else { return (false, false) }
+            return (true, s.isZero)
+        }
+        guard valid.belowOrder else { throw .invalidSecretKey("not below the group order r") }
+        guard !valid.zero else { throw .invalidSecretKey("zero is not a valid key") }
+        storage = bytes.copy()
+    }
+
     /// From a scalar (for share arithmetic). Rejects zero.
     public init(scalar: Fr) throws(BLSError) {
         guard !scalar.isZero else { throw .invalidSecretKey("zero is not a valid key") }
