@@ -35,6 +35,19 @@ public struct FormOutcome: Sendable {
     public let alreadyFormed: Bool
 }
 
+/// Test hook (`VRING_TEST_CRASH` in the CLI): the process dies at this point, half a second
+/// after its last message went out, as a crash would leave it (state persisted, no output).
+public enum CrashPoint: String, Sendable {
+    case afterDeal = "after-deal"
+    case afterEcho = "after-echo"
+}
+
+func crashNow(_ log: ProgressLog) async {
+    log("test hook: crashing now (VRING_TEST_CRASH)")
+    try? await Task.sleep(nanoseconds: 500_000_000)
+    Foundation.exit(137)
+}
+
 /// How a ceremony reaches the other members (a real network by default).
 public struct LinkSetup: Sendable {
     public let networkID: [UInt8]
@@ -71,7 +84,7 @@ public enum PoolCeremony {
 
     /// Runs pool formation for one member. See the file header for the steps.
     public static func form(definitionPath: String, identityPath: String, dataDir: String, passwordFile: String,
-                            listen: String? = nil, keystoreKDF: KeystoreKDF = .scryptDefault,
+                            listen: String? = nil, keystoreKDF: KeystoreKDF = .scryptDefault, crash: CrashPoint? = nil,
                             log: @escaping ProgressLog, link makeLink: LinkFactory) async throws(CeremonyError) -> FormOutcome {
         let definition = try PoolDefinition.load(definitionPath)
         guard definition.kind == .form else { throw .invalidDefinition("\(definitionPath) is a \(definition.kind.rawValue) definition; use `vring pool reshare`") }
@@ -152,6 +165,7 @@ public enum PoolCeremony {
             }
         } catch { throw .failed(phase: "DKG", reason: "\(error)") }
         await driver.flushOutbox()
+        if crash == .afterDeal, resuming == false { await crashNow(log) }
 
         // DKG rounds.
         let phaseSeconds = TimeInterval(definition.timeouts.phaseSeconds)
@@ -185,6 +199,7 @@ public enum PoolCeremony {
                     do {
                         if let m = try participant.phaseTimeout(using: &random) { note(m); _ = await driver.post(.dkg, m) }
                     } catch { throw .failed(phase: "DKG", reason: "\(error)") }
+                    if crash == .afterEcho, participant.phase == .complaining, !resuming { await crashNow(log) }
                     roundStarted = Date()
                     deadline = roundStarted.addingTimeInterval(phaseSeconds)
                 } else if let (kind, what) = roundNames[participant.phase] {

@@ -102,7 +102,9 @@ extension PoolCommand {
             let (definition, identity, dataDir, passwordFile, listen, log) = (self.definition, ceremony.identity, self.dataDir, self.passwordFile, ceremony.listen, ceremony.log)
             let outcome = try runCeremony { () throws(CeremonyError) in
                 try await PoolCeremony.form(definitionPath: definition, identityPath: identity, dataDir: dataDir,
-                                            passwordFile: passwordFile, listen: listen, log: log, link: NetworkLink.make)
+                                            passwordFile: passwordFile, listen: listen,
+                                            crash: ProcessInfo.processInfo.environment["VRING_TEST_CRASH"].flatMap(CrashPoint.init(rawValue:)),
+                                            log: log, link: NetworkLink.make)
             }
             if output.json {
                 print(Output.json(["lock": outcome.lockPath, "deposit_data": outcome.depositDataPath, "keystores": outcome.keystorePaths,

@@ -1,0 +1,244 @@
+import Foundation
+import XCTest
+
+/// `vring identity`, `vring pool …` and `vring keys …` as separate processes on loopback, the
+/// way members run them. Each test builds its own directory of identities and a pool
+/// definition with short deadlines.
+final class PoolCLITests: XCTestCase {
+    /// A member process running in the background, its output in files.
+    final class Member {
+        let process = Process()
+        let out: URL, err: URL
+        init(_ binary: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
+            out = log.appendingPathExtension("out")
+            err = log.appendingPathExtension("log")
+            FileManager.default.createFile(atPath: out.path, contents: nil)
+            FileManager.default.createFile(atPath: err.path, contents: nil)
+            process.executableURL = binary
+            process.arguments = arguments
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = try FileHandle(forWritingTo: err)
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            try process.run()
+        }
+        func wait() -> CLIResult {
+            process.waitUntilExit()
+            return CLIResult(status: process.terminationStatus, reason: process.terminationReason,
+                             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        }
+    }
+
+    struct Scratch {
+        let root: URL
+        let base: Int
+        var password: String { root.appendingPathComponent("password.txt").path }
+        var definition: String { root.appendingPathComponent("definition.json").path }
+        func identity(_ i: Int) -> String { root.appendingPathComponent("m\(i)/identity").path }
+        func data(_ i: Int) -> String { root.appendingPathComponent("m\(i)/data").path }
+        func log(_ i: Int, _ name: String) -> URL { root.appendingPathComponent("m\(i)/\(name)") }
+    }
+
+    /// n identities, a t-of-n definition approved by all.
+    func makePool(members n: Int, threshold t: Int, phaseSeconds: Int = 5) throws -> Scratch {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vring-pool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let s = Scratch(root: root, base: Int.random(in: 21000...60000))
+        try Data("pool test password\n".utf8).write(to: URL(fileURLWithPath: s.password))
+        var records: [String] = []
+        for i in 1...n {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("m\(i)"), withIntermediateDirectories: true)
+            let r = try vring("identity", "new", "--name", "m\(i)", "--address", "127.0.0.1:\(s.base + i)", "--out", s.identity(i))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            records.append(r.stdout.trimmed)
+            XCTAssertTrue(r.stdout.hasPrefix("vring:"))
+        }
+        var define = ["pool", "define", "--name", "test", "--threshold", "\(t)", "--network", "hoodi",
+                      "--withdrawal-address", "0x" + String(repeating: "11", count: 20), "--phase-timeout", "\(phaseSeconds)",
+                      "--connect-timeout", "\(phaseSeconds * 2)", "--out", s.definition]
+        for r in records { define += ["--member", r] }
+        let d = try vring(define)
+        XCTAssertEqual(d.status, 0, d.stderr)
+        for i in 1...n {
+            let a = try vring("pool", "approve", "--definition", s.definition, "--identity", s.identity(i))
+            XCTAssertEqual(a.status, 0, a.stderr)
+        }
+        return s
+    }
+
+    func start(_ s: Scratch, _ members: [Int], _ name: String, _ arguments: (Int) -> [String], environment: [Int: [String: String]] = [:]) throws -> [Int: Member] {
+        guard let binary = Self.vringBinary else { throw CLITestError("no vring binary") }
+        var out: [Int: Member] = [:]
+        for i in members { out[i] = try Member(binary, arguments(i), log: s.log(i, name), environment: environment[i] ?? [:]) }
+        return out
+    }
+
+    func form(_ s: Scratch, _ i: Int) -> [String] {
+        ["pool", "form", "--definition", s.definition, "--identity", s.identity(i), "--data-dir", s.data(i), "--password-file", s.password, "--json"]
+    }
+
+    func sign(_ s: Scratch, _ i: Int, message: String) -> [String] {
+        ["pool", "sign", "--lock", s.data(i) + "/lock.json", "--identity", s.identity(i), "--data-dir", s.data(i),
+         "--password-file", s.password, "--message", message, "--json"]
+    }
+
+    /// Forms the pool with `members`, signs with `signers`, and checks the signature with `vring bls verify`.
+    func formAndSign(members n: Int, threshold t: Int) throws {
+        let s = try makePool(members: n, threshold: t)
+        let formed = try start(s, Array(1...n), "form") { self.form(s, $0) }.mapValues { $0.wait() }
+        var keys = Set<String>()
+        for i in 1...n {
+            let r = formed[i]!
+            XCTAssertEqual(r.status, 0, "member \(i): \(r.stderr)")
+            let j = try json(r)
+            keys.insert((j["validators"] as! [String])[0])
+            XCTAssertEqual(j["qual"] as? [Int], Array(1...n))
+        }
+        XCTAssertEqual(keys.count, 1, "every member has the same validator key")
+        let key = keys.first!
+        // The deposit data verifies; the keystore decrypts to the member's public share.
+        XCTAssertEqual(try vring("keys", "verify-deposit", "--file", s.data(1) + "/deposit-data.json").status, 0)
+        let decrypted = try vring("keys", "decrypt", "--keystore", s.data(2) + "/validator_keys/keystore-0.json", "--password-file", s.password, "--json")
+        XCTAssertEqual(decrypted.status, 0, decrypted.stderr)
+        let lock = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.data(1) + "/lock.json"))) as! [String: Any]
+        let validators = lock["validators"] as! [[String: Any]]
+        XCTAssertEqual("0x" + (try json(decrypted)["public_key"] as! String), (validators[0]["public_shares"] as! [String])[1])
+        XCTAssertEqual((lock["signatures"] as! [Any]).count, n)
+        XCTAssertEqual(lock["threshold"] as? Int, t)
+        XCTAssertEqual(lock["epoch"] as? Int, 0)
+
+        let message = "0123456789abcdef"
+        let signers = Array((1...n).reversed().prefix(t))
+        let signed = try start(s, signers, "sign") { self.sign(s, $0, message: message) }.mapValues { $0.wait() }
+        for i in signers {
+            XCTAssertEqual(signed[i]!.status, 0, "member \(i): \(signed[i]!.stderr)")
+            let sig = try json(signed[i]!)["signature"] as! String
+            XCTAssertEqual(try vring("bls", "verify", "--public-key", key, "--message", message, "--signature", sig).status, 0)
+        }
+        // Running the formation again with the same data dir does nothing and reports the same key.
+        let again = try vring(form(s, 1))
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual((try json(again)["validators"] as! [String])[0], key)
+    }
+
+    func testThreeOfFourFormAndSign() throws { try formAndSign(members: 4, threshold: 3) }
+    func testFiveOfSevenFormAndSign() throws { try formAndSign(members: 7, threshold: 5) }
+
+    func testAMemberKilledMidDKGIsLeftOutAndLeavesNoFiles() throws {
+        let s = try makePool(members: 4, threshold: 3, phaseSeconds: 3)
+        let results = try start(s, [1, 2, 3, 4], "form", { self.form(s, $0) }, environment: [4: ["VRING_TEST_CRASH": "after-deal"]])
+            .mapValues { $0.wait() }
+        XCTAssertEqual(results[4]!.status, 137, results[4]!.stderr)
+        for i in 1...3 { XCTAssertEqual(results[i]!.status, 0, "member \(i): \(results[i]!.stderr)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.data(4) + "/lock.json"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.data(4) + "/validator_keys/keystore-0.json"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.data(4) + "/deposit-data.json"))
+        let lock = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.data(1) + "/lock.json"))) as! [String: Any]
+        XCTAssertEqual((lock["signatures"] as! [[String: Any]]).map { $0["index"] as! Int }, [1, 2, 3], "member 4 did not sign")
+        // The others named it while waiting.
+        XCTAssertTrue(results[1]!.stderr.contains("member 4 (m4)"), results[1]!.stderr)
+    }
+
+    func testAKilledMemberRestartsAndRejoins() throws {
+        let s = try makePool(members: 4, threshold: 3, phaseSeconds: 20)
+        let running = try start(s, [1, 2, 3, 4], "form", { self.form(s, $0) }, environment: [4: ["VRING_TEST_CRASH": "after-deal"]])
+        let crashed = running[4]!.wait()
+        XCTAssertEqual(crashed.status, 137, crashed.stderr)
+        let restarted = try start(s, [4], "form-again") { self.form(s, $0) }[4]!.wait()
+        XCTAssertEqual(restarted.status, 0, restarted.stderr)
+        XCTAssertTrue(restarted.stderr.contains("resuming"), restarted.stderr)
+        var keys = Set<String>()
+        for i in 1...3 {
+            let r = running[i]!.wait()
+            XCTAssertEqual(r.status, 0, "member \(i): \(r.stderr)")
+            keys.insert((try json(r)["validators"] as! [String])[0])
+        }
+        keys.insert((try json(restarted)["validators"] as! [String])[0])
+        XCTAssertEqual(keys.count, 1)
+        let lock = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.data(4) + "/lock.json"))) as! [String: Any]
+        XCTAssertEqual((lock["qualified"] as! [Int]), [1, 2, 3, 4])
+        XCTAssertEqual((lock["signatures"] as! [Any]).count, 4, "the restarted member signed the lock too")
+    }
+
+    func testRefusals() throws {
+        let s = try makePool(members: 3, threshold: 2)
+        // A stranger (identity not in the definition) cannot join.
+        let stranger = s.root.appendingPathComponent("stranger").path
+        XCTAssertEqual(try vring("identity", "new", "--name", "x", "--address", "127.0.0.1:\(s.base + 9)", "--out", stranger).status, 0)
+        let refused = try vring("pool", "form", "--definition", s.definition, "--identity", stranger, "--data-dir", stranger + "-data",
+                                "--password-file", s.password)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("not a member"), refused.stderr)
+        // An identity directory is never overwritten.
+        XCTAssertEqual(try vring("identity", "new", "--name", "x", "--address", "127.0.0.1:1", "--out", stranger).status, 2)
+        // A definition edited after approval.
+        let edited = s.root.appendingPathComponent("edited.json").path
+        let text = try String(contentsOfFile: s.definition, encoding: .utf8).replacingOccurrences(of: "\"threshold\" : 2", with: "\"threshold\" : 1")
+        try text.write(toFile: edited, atomically: true, encoding: .utf8)
+        let changed = try vring("pool", "form", "--definition", edited, "--identity", s.identity(1), "--data-dir", s.data(1),
+                                "--password-file", s.password)
+        XCTAssertEqual(changed.status, 2)
+        XCTAssertTrue(changed.stderr.contains("definition_hash does not match"), changed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.data(1) + "/lock.json"))
+        // A malformed record.
+        XCTAssertEqual(try vring("pool", "define", "--name", "x", "--threshold", "1", "--network", "hoodi", "--withdrawal-address",
+                                 "0x" + String(repeating: "11", count: 20), "--member", "vring:AAAA", "--member", "vring:BBBB", "--out", edited).status, 2)
+        // Form, then a wrong password is named as such.
+        let formed = try start(s, [1, 2, 3], "form") { self.form(s, $0) }.mapValues { $0.wait() }
+        for i in 1...3 { XCTAssertEqual(formed[i]!.status, 0, formed[i]!.stderr) }
+        let wrong = s.root.appendingPathComponent("wrong.txt").path
+        try "not it\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+        let r = try vring("pool", "sign", "--lock", s.data(1) + "/lock.json", "--identity", s.identity(1), "--data-dir", s.data(1),
+                          "--password-file", wrong, "--message", "00")
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("wrong password"), r.stderr)
+        // A keystore of another member is refused before any network traffic.
+        let swapped = s.root.appendingPathComponent("swapped").path
+        try FileManager.default.createDirectory(atPath: swapped + "/validator_keys", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: s.data(2) + "/validator_keys/keystore-0.json", toPath: swapped + "/validator_keys/keystore-0.json")
+        let other = try vring("pool", "sign", "--lock", s.data(1) + "/lock.json", "--identity", s.identity(1), "--data-dir", swapped,
+                              "--password-file", s.password, "--message", "00")
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.stderr.contains("not member 1 (m1)'s share"), other.stderr)
+    }
+
+    func testKeysAgainstTheEIPVectors() throws {
+        let fixtures = Self.packageRoot.appendingPathComponent("Tests/StakingTests/Fixtures")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vring-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        // EIP-2333/2334: every key of the test mnemonic (with its BIP-39 passphrase).
+        let derived = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("eip2334-paths/derived_keys_test_mnemonic.json"))) as! [String: Any]
+        let mnemonicFile = scratch.appendingPathComponent("mnemonic.txt"), passphraseFile = scratch.appendingPathComponent("passphrase.txt")
+        try (derived["mnemonic"] as! String).write(to: mnemonicFile, atomically: true, encoding: .utf8)
+        try (derived["bip39_passphrase"] as! String).write(to: passphraseFile, atomically: true, encoding: .utf8)
+        let keys = derived["keys"] as! [[String: Any]]
+        XCTAssertFalse(keys.isEmpty)
+        for key in keys {
+            let path = key["path"] as! String
+            let r = try vring("keys", "derive", "--mnemonic-file", mnemonicFile.path, "--passphrase-file", passphraseFile.path,
+                              "--path", path, "--json", "--reveal-secret")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try json(r)
+            XCTAssertEqual(j["public_key"] as? String, key["pubkey"] as? String, path)
+            XCTAssertEqual(j["secret_key"] as? String, key["secret_key"] as? String, path)
+        }
+        XCTAssertEqual(try vring("keys", "derive", "--mnemonic-file", mnemonicFile.path, "--path", "m/12381/x").status, 2)
+        // EIP-2335: every stored keystore decrypts to its pubkey with its password; a wrong one is refused.
+        let dir = fixtures.appendingPathComponent("eip2335-keystore")
+        let cases = (try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("cases.json"))) as! [String: Any])["cases"] as! [[String: Any]]
+        XCTAssertEqual(cases.count, 5)
+        for c in cases {
+            let file = dir.appendingPathComponent(c["file"] as! String).path
+            let password = scratch.appendingPathComponent((c["file"] as! String) + ".password")
+            try ((c["password"] as! String) + "\n").write(to: password, atomically: true, encoding: .utf8)
+            let r = try vring("keys", "decrypt", "--keystore", file, "--password-file", password.path, "--json")
+            XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
+            XCTAssertEqual(try json(r)["public_key"] as? String, c["pubkey"] as? String)
+            let wrong = scratch.appendingPathComponent("wrong.password")
+            try "wrong\n".write(to: wrong, atomically: true, encoding: .utf8)
+            let w = try vring("keys", "decrypt", "--keystore", file, "--password-file", wrong.path)
+            XCTAssertEqual(w.status, 2)
+            XCTAssertTrue(w.stderr.contains("wrong password"), w.stderr)
+        }
+    }
+}
