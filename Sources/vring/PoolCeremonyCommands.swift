@@ -254,3 +254,33 @@ extension PoolCommand {
         }
     }
 }
+
+extension PoolCommand {
+    struct Repair: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Share repair: a member that lost its data dir gets its shares back from t helpers, who learn nothing of them.",
+            discussion: """
+                The member being repaired runs it with an empty data dir, its identity and a copy of the lock \
+                (any member's; it is public). Each helper runs it with --target INDEX. Everyone passes the same \
+                --helper list (default: the t lowest-indexed other members). Group keys and every other share \
+                stay as they are. JSON (repaired member): {"keystores": [paths]}.
+                """)
+        @Option(help: "The pool's lock file.") var lock: String
+        @Option(help: "This member's data directory.") var dataDir: String
+        @Option(help: "A file whose first line is the keystore password.") var passwordFile: String
+        @Option(help: "The member being repaired (default: this member).") var target: Int?
+        @Option(name: .customLong("helper"), help: "A helper's index; repeat t times (default: the t lowest-indexed other members).") var helpers: [Int] = []
+        @OptionGroup var ceremony: CeremonyOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let (lock, identity, dataDir, passwordFile, target, listen, log) = (self.lock, ceremony.identity, self.dataDir, self.passwordFile, self.target, ceremony.listen, ceremony.log)
+            let helpers = self.helpers.isEmpty ? nil : self.helpers
+            let written = try runCeremony { () throws(CeremonyError) in
+                try await PoolCeremony.repair(lockPath: lock, identityPath: identity, dataDir: dataDir, passwordFile: passwordFile,
+                                              target: target, helpers: helpers, listen: listen, log: log, link: NetworkLink.make)
+            }
+            if output.json { print(Output.json(["keystores": written])) } else { for w in written { print(w) } }
+        }
+    }
+}

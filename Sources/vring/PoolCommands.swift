@@ -8,7 +8,7 @@ struct PoolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool",
         abstract: "Define a pool, approve it, and run its ceremonies (verify, form, sign, reshare, exit, repair) with the other members.",
-        subcommands: [Define.self, Approve.self, Inspect.self, VerifyMembers.self, Form.self, Sign.self, Exit.self, Edit.self, Reshare.self])
+        subcommands: [Define.self, Approve.self, Inspect.self, VerifyMembers.self, Form.self, Sign.self, Exit.self, Edit.self, Reshare.self, Repair.self])
 }
 
 extension PoolCommand {

@@ -143,6 +143,42 @@ func concurrently<T: Sendable>(_ members: [Int], _ body: @escaping @Sendable (In
         for i in [2, 3, 5] { #expect(BLS.verify(publicKey: groupKey, message: message, signature: try signed2[i]!.get().signature)) }
     }
 
+    @Test func aMemberThatLostItsDataIsRepaired() async throws {
+        let pool = try Pool(members: 4, threshold: 3, validators: 2)
+        let hub = LocalHub()
+        let formed = try await concurrently([1, 2, 3, 4]) { i in
+            try await PoolCeremony.form(definitionPath: pool.definition, identityPath: pool.identities[i - 1], dataDir: pool.dataDir(i),
+                                        passwordFile: pool.password, keystoreKDF: testKDF, log: quiet, link: hub.factory)
+        }
+        for i in 1...4 { _ = try formed[i]!.get() }
+        let lockPath = pool.dataDir(1) + "/lock.json"
+        let lock = try PoolLock.load(lockPath)
+        let before = try FileIO.read(pool.dataDir(2) + "/validator_keys/keystore-1.json")
+        // Member 2 loses its data dir; members 1, 3 and 4 help.
+        try FileManager.default.removeItem(atPath: pool.dataDir(2))
+        let repairHub = LocalHub()
+        let repaired = try await concurrently([1, 2, 3, 4]) { i in
+            try await PoolCeremony.repair(lockPath: lockPath, identityPath: pool.identities[i - 1], dataDir: pool.dataDir(i), passwordFile: pool.password,
+                                          target: 2, helpers: nil, keystoreKDF: testKDF, log: quiet, link: repairHub.factory)
+        }
+        for i in [1, 3, 4] { _ = try repaired[i]!.get() }
+        #expect(try repaired[2]!.get().count == 3, "two validator keystores and the ballot keystore")
+        for k in 0..<2 {
+            let json = try FileIO.read(pool.dataDir(2) + "/validator_keys/keystore-\(k).json")
+            let key = try Keystore.decryptSecretKey(json: json, password: "correct horse battery staple")
+            #expect("0x" + Hex.encode(key.publicKey.compressed) == lock.validators[k].publicShares[1], "the repaired share is member 2's share")
+        }
+        #expect(try FileIO.read(pool.dataDir(2) + "/validator_keys/keystore-1.json") != before, "a fresh keystore (new salt), same key")
+        // Member 2 signs again with members 3 and 4.
+        let signHub = LocalHub()
+        let message: [UInt8] = [1, 2, 3]
+        let signed = try await concurrently([2, 3, 4]) { i in
+            try await PoolCeremony.sign(lockPath: pool.dataDir(i) + "/lock.json", identityPath: pool.identities[i - 1], dataDir: pool.dataDir(i),
+                                        passwordFile: pool.password, validator: 1, message: message, log: quiet, link: signHub.factory)
+        }
+        #expect(BLS.verify(publicKey: try lock.groupKey(1), message: message, signature: try signed[2]!.get().signature))
+    }
+
     @Test func aSilentMemberIsExcludedAndTheRestFinish() async throws {
         let pool = try Pool(members: 4, threshold: 3, phaseSeconds: 2)
         let hub = LocalHub()
