@@ -13,11 +13,18 @@ let package = Package(
         .library(name: "Staking", targets: ["Staking"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "Ceremony", targets: ["Ceremony"]),
+        .library(name: "Voting", targets: ["Voting"]),
+        .library(name: "SlashingProtection", targets: ["SlashingProtection"]),
+        .library(name: "Node", targets: ["Node"]),
         .executable(name: "vring", targets: ["vring"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages, wrapped once by `Primitives`.
@@ -44,10 +51,31 @@ let package = Package(
         .target(
             name: "Ceremony",
             dependencies: ["BLS12381", "Primitives", "Threshold", "DKG", "Reshare", "Staking", "Transport"]),
+        // Secret-ballot voting: exponential ElGamal ballots with proofs, verifiable shuffles
+        // (Terelius–Wikström), threshold decryption.
+        .target(name: "Voting", dependencies: ["BLS12381", "Primitives", "Threshold"]),
+        // Web3Signer-style signing requests (signing roots from SSZ) and the slashing-protection
+        // database (SQLite via GRDB, EIP-3076 interchange).
+        .target(
+            name: "SlashingProtection",
+            dependencies: ["BLS12381", "Primitives", "Staking", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The signing node: Web3Signer API (Hummingbird), consensus (QBFT, quorum overlap), partial
+        // signatures over the member transport, slashing protection, Prometheus metrics.
+        .target(
+            name: "Node",
+            dependencies: [
+                "BLS12381", "Primitives", "Threshold", "Staking", "Transport", "Ceremony", "SlashingProtection", "DKG",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "vring",
             dependencies: [
                 "BLS12381", "Primitives", "Threshold", "DKG", "Reshare", "Staking", "Transport", "Ceremony",
+                "Voting", "SlashingProtection", "Node",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
@@ -61,6 +89,11 @@ let package = Package(
             name: "StakingTests", dependencies: ["Staking", "BLS12381", "Primitives"],
             exclude: ["Fixtures"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Primitives"]),
+        .testTarget(name: "VotingTests", dependencies: ["Voting", "Threshold", "BLS12381", "Primitives"]),
+        .testTarget(
+            name: "SlashingProtectionTests", dependencies: ["SlashingProtection", "Staking", "BLS12381", "Primitives"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Ceremony", "SlashingProtection", "Staking", "BLS12381", "Primitives"]),
         .testTarget(name: "CeremonyTests", dependencies: ["Ceremony", "DKG", "Threshold", "BLS12381", "Primitives"]),
         // Runs the built `vring` binary (build it first: swift build -c release --product vring).
         .testTarget(name: "vringTests", dependencies: ["BLS12381", "Primitives"]),

@@ -119,7 +119,7 @@ public struct PoolDefinition: Codable, Sendable {
     public var timeouts: CeremonyTimeouts
     /// When true, `pool form` requires a passed `verification-report.json` in the data dir.
     public var requireVerification: Bool
-    /// The consensus protocol the signing nodes run ("qbft" or "leader").
+    /// The consensus protocol the signing nodes run: "qbft", or "quorum" (no messages; needs t > n/2).
     public var consensus: String
     /// The epoch the ceremony produces (0 for formation).
     public var epoch: UInt64
@@ -224,7 +224,10 @@ public struct PoolDefinition: Codable, Sendable {
         try Self.checkAddress(withdrawalAddress, field: "withdrawal_address")
         try Self.checkAddress(feeRecipient, field: "fee_recipient")
         guard depositAmountGwei >= 1_000_000_000 else { throw .invalidDefinition("deposit_amount_gwei must be at least 1 ETH") }
-        guard ["qbft", "leader"].contains(consensus) else { throw .invalidDefinition("consensus \"\(consensus)\" is not qbft or leader") }
+        guard ["qbft", "quorum"].contains(consensus) else { throw .invalidDefinition("consensus \"\(consensus)\" is not qbft or quorum") }
+        if consensus == "quorum", 2 * threshold <= members.count {
+            throw .invalidDefinition("consensus \"quorum\" relies on any two signing sets overlapping: it needs threshold > members/2")
+        }
         try timeouts.validate()
         guard Set(members.map(\.index)).count == n, members.allSatisfy({ $0.index >= 1 && $0.index <= 65535 }) else {
             throw .invalidDefinition("member indices must be distinct and in 1…65535")

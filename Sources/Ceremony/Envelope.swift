@@ -40,6 +40,12 @@ public enum EnvelopeKind: UInt8, Sendable, CustomStringConvertible, CaseIterable
     /// Share repair: a helper's encrypted pieces for the other helpers / the sum for the target.
     case repairPieces = 13
     case repairSum = 14
+    /// Signing node: a validator client's request, relayed to every node.
+    case dutyRequest = 20
+    /// Signing node: a consensus message about a duty.
+    case consensus = 21
+    /// Signing node: a partial signature over a decided duty.
+    case dutyPartial = 22
 
     public var description: String {
         switch self {
@@ -57,6 +63,9 @@ public enum EnvelopeKind: UInt8, Sendable, CustomStringConvertible, CaseIterable
         case .reshareConfirm: "reshare confirmation"
         case .repairPieces: "repair pieces"
         case .repairSum: "repair sum"
+        case .dutyRequest: "duty request"
+        case .consensus: "consensus message"
+        case .dutyPartial: "duty partial signature"
         }
     }
 }

@@ -55,6 +55,10 @@ public struct LinkSetup: Sendable {
     public let members: [PoolMember]
     /// Overrides the listen address of this member's record (e.g. 0.0.0.0:PORT).
     public let listen: String?
+
+    public init(networkID: [UInt8], me: Int, members: [PoolMember], listen: String?) {
+        self.networkID = networkID; self.me = me; self.members = members; self.listen = listen
+    }
 }
 public typealias LinkFactory = @Sendable (LinkSetup, consuming SigningKey) async throws(CeremonyError) -> any CeremonyLink
 

@@ -52,6 +52,11 @@ extension PoolCeremony {
         var w = ByteWriter(); w.u32(UInt32(r)); for h in helpers { w.u32(UInt32(h)) }
         let session = Self.session("repair", lockHash, w.bytes)
         let roster = lock.members.filter { $0.index == r || helpers.contains($0.index) }
+        // A restarted helper must deal the same pieces again: randomness from a persisted seed.
+        let store = try StateStore(dataDir: dataDir, ceremony: "repair", session: session)
+        let seed = try store.seed(key: identity.stateKey(session: session))
+        let random = try! DeterministicRandom(seed: seed)
+        defer { store.erase() }
         let link = try await makeLink(LinkSetup(networkID: Self.session("repair/network", lockHash, w.bytes), me: me.index, members: roster, listen: listen),
                                       try identity.signingKeyCopy())
         let driver = CeremonyDriver(session: session, epoch: lock.epoch, me: me.index, members: roster,
@@ -82,7 +87,7 @@ extension PoolCeremony {
                 let dealing: RepairDealing
                 do {
                     dealing = try ShareRepair.deal(share: share, target: targetIndex, helpers: helperIndices, threshold: t,
-                                                   randomScalar: { Fr(reducingBigEndian: SystemRandom.bytes(64)) })
+                                                   randomScalar: { Fr(reducingBigEndian: (0..<8).flatMap { _ in withUnsafeBytes(of: random.next().bigEndian, Array.init) }) })
                 } catch { throw .failed(phase: "repair", reason: "\(error)") }
                 body.fixed(dealing.deltaCommitment.compressed())
                 for (j, h) in helperIndices.enumerated() {
@@ -92,7 +97,7 @@ extension PoolCeremony {
             }
             let box = identity.boxKeyCopy()
             for (j, h) in helpers.enumerated() {
-                let nonce = SystemRandom.bytes(24)
+                let nonce = (0..<3).flatMap { _ in withUnsafeBytes(of: random.next(), Array.init) }
                 let plaintext = SecureBytes(copying: pieces[j])
                 pieces[j].withUnsafeMutableBytes { secureZero($0) }
                 do { body.u32(UInt32(h)); body.fixed(nonce); body.variable(try box.seal(plaintext, to: boxKeys[h]!, nonce: nonce)) } catch {
@@ -149,7 +154,7 @@ extension PoolCeremony {
                 body.fixed(sum.sumCommitment.compressed())
                 sum.sum.withScalar { sums += $0.bigEndianBytes }
             }
-            let nonce = SystemRandom.bytes(24)
+            let nonce = (0..<3).flatMap { _ in withUnsafeBytes(of: random.next(), Array.init) }
             let plaintext = SecureBytes(copying: sums)
             sums.withUnsafeMutableBytes { secureZero($0) }
             do { body.fixed(nonce); body.variable(try identity.boxKeyCopy().seal(plaintext, to: boxKeys[r]!, nonce: nonce)) } catch {

@@ -130,7 +130,7 @@ extension PoolCeremony {
         let store = try StateStore(dataDir: dataDir, ceremony: "reshare", session: session)
         let seed = try store.seed(key: identity.stateKey(session: session))
         let rng = try! DeterministicRandom(seed: seed)
-        var random = rng
+        let random = rng
 
         let link = try await makeLink(LinkSetup(networkID: Self.session("reshare/network", hash), me: me.index, members: roster, listen: listen),
                                       try identity.signingKeyCopy())
@@ -335,7 +335,7 @@ extension PoolCeremony {
             try FileIO.makeDirectory("\(dataDir)/\(PoolFiles.archive)")
             try FileIO.writeJSON(oldLock, to: "\(dataDir)/\(PoolFiles.archive)/lock-epoch-\(oldLock.epoch).json")
         }
-        if let newLock, let newMember {
+        if let newLock, newMember != nil {
             let staging = "\(store.directory)/out"
             try? FileManager.default.removeItem(atPath: staging)
             try FileIO.makeDirectory("\(staging)/\(PoolFiles.keystores)")

@@ -43,6 +43,17 @@ extension PoolCeremony {
         return SecretShare(index: try! MemberIndex(member.index), key: key)
     }
 
+    /// A member's share of a validator for the signing node (checked against the lock like
+    /// `pool sign` does).
+    public static func loadShareForNode(lock: PoolLock, member: PoolMember, dataDir: String, password: String,
+                                        validator: Int) throws(CeremonyError) -> SecretShare {
+        try loadShare(lock: lock, member: member, dataDir: dataDir, password: password, validator: validator)
+    }
+
+    /// The signing nodes' session and network id for a lock.
+    public static func nodeSession(_ lockHash: [UInt8]) -> [UInt8] { session("node", lockHash) }
+    public static func nodeNetworkID(_ lockHash: [UInt8]) -> [UInt8] { session("node/network", lockHash) }
+
     /// Threshold-signs `message` with validator `validator`'s key.
     public static func sign(lockPath: String, identityPath: String, dataDir: String, passwordFile: String, validator: Int,
                             message: [UInt8], purpose: String = "sign", listen: String? = nil,

@@ -311,6 +311,12 @@ enum BenchmarkCatalogue {
         .dkg(31, 21, slow: true),
         .dkg(100, 67, slow: true),
         .reshare(100, 67, slow: true),
+        .shuffleGenerators(100),
+        .shuffleProve(100),
+        .shuffleVerify(100),
+        .shuffleProve(1000, slow: true),
+        .shuffleVerify(1000, slow: true),
+        .decryptShare(100),
     ]
 
     private static func msmG1(_ size: Int) -> (Int) -> Void {

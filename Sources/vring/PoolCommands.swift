@@ -31,7 +31,7 @@ extension PoolCommand {
         @Option(help: "Seconds a ceremony waits for members to connect.") var connectTimeout: Int = 120
         @Option(help: "Deadline (ms) for the verification ceremony's BLS signing challenge.") var challengeDeadline: Int = 2000
         @Flag(help: "Make `pool form` require a passed verification report.") var requireVerification = false
-        @Option(help: "Consensus for the signing nodes: qbft or leader.") var consensus: String = "qbft"
+        @Option(help: "Consensus for the signing nodes: qbft, or quorum (needs threshold > members/2).") var consensus: String = "qbft"
         @Option(help: "Where to write the definition.") var out: String
         @OptionGroup var output: OutputOptions
 

@@ -265,3 +265,20 @@ func concurrently<T: Sendable>(_ members: [Int], _ body: @escaping @Sendable (In
         }
     }
 }
+
+@Suite struct ExampleDefinitionTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test(arguments: ["hoodi-3-of-4", "mainnet-4-of-5-nat"])
+    func theShippedExamplesAreValidDefinitions(name: String) throws {
+        let d = try PoolDefinition.load(Self.root.appendingPathComponent("ceremonies/examples/\(name).json").path)
+        #expect(d.kind == .form)
+        if name == "hoodi-3-of-4" {
+            try d.requireAllApprovals()
+            #expect(d.requireVerification)
+        } else {
+            #expect(d.missingApprovals().count == 5)
+            #expect(d.members[4].record.relay == "member1" && d.members[4].record.address.isEmpty)
+        }
+    }
+}

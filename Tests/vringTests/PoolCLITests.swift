@@ -160,6 +160,70 @@ final class PoolCLITests: XCTestCase {
         XCTAssertEqual((lock["signatures"] as! [Any]).count, 4, "the restarted member signed the lock too")
     }
 
+    func testReplaceAMemberKeepsTheValidatorKey() throws {
+        let s = try makePool(members: 4, threshold: 3)
+        let formed = try start(s, [1, 2, 3, 4], "form") { self.form(s, $0) }.mapValues { $0.wait() }
+        for i in 1...4 { XCTAssertEqual(formed[i]!.status, 0, formed[i]!.stderr) }
+        let key = (try json(formed[1]!)["validators"] as! [String])[0]
+        try FileManager.default.createDirectory(at: s.root.appendingPathComponent("m5"), withIntermediateDirectories: true)
+        let newcomer = try vring("identity", "new", "--name", "m5", "--address", "127.0.0.1:\(s.base + 5)", "--out", s.identity(5))
+        let reshare = s.root.appendingPathComponent("reshare.json").path
+        let edit = try vring("pool", "edit", "--lock", s.data(1) + "/lock.json", "--replace", "4=" + newcomer.stdout.trimmed, "--out", reshare, "--json")
+        XCTAssertEqual(edit.status, 0, edit.stderr)
+        XCTAssertEqual((try json(edit)["members"] as! [[String: Any]]).map { $0["index"] as! Int }, [1, 2, 3, 5])
+        // Not approved yet: refused.
+        let early = try vring("pool", "reshare", "--definition", reshare, "--identity", s.identity(1), "--data-dir", s.data(1), "--password-file", s.password)
+        XCTAssertEqual(early.status, 2)
+        XCTAssertTrue(early.stderr.contains("approve"), early.stderr)
+        for i in [1, 2, 3, 5] { XCTAssertEqual(try vring("pool", "approve", "--definition", reshare, "--identity", s.identity(i)).status, 0) }
+        let results = try start(s, [1, 2, 3, 4, 5], "reshare") { i in
+            ["pool", "reshare", "--definition", reshare, "--identity", s.identity(i), "--data-dir", s.data(i), "--password-file", s.password, "--json"]
+        }.mapValues { $0.wait() }
+        for i in 1...5 { XCTAssertEqual(results[i]!.status, 0, "member \(i): \(results[i]!.stderr)") }
+        XCTAssertEqual(try json(results[4]!)["left"] as? Bool, true)
+        for i in [1, 2, 3, 5] {
+            let j = try json(results[i]!)
+            XCTAssertEqual(j["epoch"] as? Int, 1)
+            XCTAssertEqual((j["validators"] as! [String])[0], key)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.data(4) + "/validator_keys/keystore-0.json"))
+        // The new committee signs under the same key; member 4 is no longer part of it.
+        let message = "abcdef"
+        let signed = try start(s, [2, 3, 5], "sign") { self.sign(s, $0, message: message) }.mapValues { $0.wait() }
+        for i in [2, 3, 5] {
+            XCTAssertEqual(signed[i]!.status, 0, signed[i]!.stderr)
+            XCTAssertEqual(try vring("bls", "verify", "--public-key", key, "--message", message, "--signature", try json(signed[i]!)["signature"] as! String).status, 0)
+        }
+        let gone = try vring(sign(s, 4, message: message))
+        XCTAssertEqual(gone.status, 2, gone.stderr)
+    }
+
+    func testAMemberBehindNATTakesPartThroughARelay() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vring-relay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let s = Scratch(root: root, base: Int.random(in: 21000...60000))
+        try Data("pool test password\n".utf8).write(to: URL(fileURLWithPath: s.password))
+        var records: [String] = []
+        for i in 1...3 {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("m\(i)"), withIntermediateDirectories: true)
+            let place = i == 3 ? ["--relay", "m1"] : ["--address", "127.0.0.1:\(s.base + i)"]
+            let r = try vring(["identity", "new", "--name", "m\(i)", "--out", s.identity(i)] + place)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            records.append(r.stdout.trimmed)
+        }
+        var define = ["pool", "define", "--name", "relay", "--threshold", "2", "--network", "sepolia",
+                      "--withdrawal-address", "0x" + String(repeating: "22", count: 20), "--phase-timeout", "5", "--out", s.definition]
+        for r in records { define += ["--member", r] }
+        XCTAssertEqual(try vring(define).status, 0)
+        for i in 1...3 { XCTAssertEqual(try vring("pool", "approve", "--definition", s.definition, "--identity", s.identity(i)).status, 0) }
+        let formed = try start(s, [1, 2, 3], "form") { self.form(s, $0) }.mapValues { $0.wait() }
+        for i in 1...3 { XCTAssertEqual(formed[i]!.status, 0, "member \(i): \(formed[i]!.stderr)") }
+        XCTAssertEqual(try json(formed[3]!)["qual"] as? [Int], [1, 2, 3])
+        // The relay (m1) must be up for m3 to be reachable: members 1 and 3 sign.
+        let signed = try start(s, [1, 3], "sign") { self.sign(s, $0, message: "00ff") }.mapValues { $0.wait() }
+        for i in [1, 3] { XCTAssertEqual(signed[i]!.status, 0, "member \(i): \(signed[i]!.stderr)") }
+    }
+
     func testRefusals() throws {
         let s = try makePool(members: 3, threshold: 2)
         // A stranger (identity not in the definition) cannot join.

@@ -1,15 +1,17 @@
-import Ceremony
 import Foundation
 import Primitives
 
-/// An in-process network for ceremony tests: every member's link delivers to the others
-/// directly; a member can be cut off (its messages and those to it are dropped while away).
-final class LocalHub: @unchecked Sendable {
+/// An in-process network: every member's link delivers to the others directly, for tests,
+/// simulations and benchmarks that run several members in one process. `LinkFactory` hands
+/// out links, so ceremonies and nodes run unchanged over it.
+public final class LocalHub: @unchecked Sendable {
     private let lock = NSLock()
     private var continuations: [Int: AsyncStream<LinkEvent>.Continuation] = [:]
     private var offline: Set<Int> = []
 
-    func link(for member: Int) -> LocalLink {
+    public init() {}
+
+    public func link(for member: Int) -> LocalLink {
         let (stream, continuation) = AsyncStream<LinkEvent>.makeStream()
         lock.lock()
         let others = Array(continuations.keys)
@@ -27,7 +29,7 @@ final class LocalHub: @unchecked Sendable {
         c?.yield(event)
     }
 
-    func send(_ payload: [UInt8], from: Int, to: Int) {
+    public func send(_ payload: [UInt8], from: Int, to: Int) {
         lock.lock(); let cut = offline.contains(from) || offline.contains(to); lock.unlock()
         if !cut { deliver(.message(from: from, payload: payload), to: to) }
     }
@@ -39,18 +41,23 @@ final class LocalHub: @unchecked Sendable {
         c?.finish()
     }
 
+    /// Cuts a member off (true) or reconnects it (false): messages from or to it are dropped while cut.
+    public func setOffline(_ member: Int, _ cut: Bool) {
+        lock.lock(); if cut { offline.insert(member) } else { offline.remove(member) }; lock.unlock()
+    }
+
     /// The factory ceremonies take.
-    var factory: LinkFactory {
+    public var factory: LinkFactory {
         { setup, _ in self.link(for: setup.me) }
     }
 }
 
-final class LocalLink: CeremonyLink, @unchecked Sendable {
+public final class LocalLink: CeremonyLink, @unchecked Sendable {
     let hub: LocalHub
     let me: Int
-    let events: AsyncStream<LinkEvent>
+    public let events: AsyncStream<LinkEvent>
     init(hub: LocalHub, me: Int, events: AsyncStream<LinkEvent>) { self.hub = hub; self.me = me; self.events = events }
-    func send(_ payload: [UInt8], to peer: Int) async { hub.send(payload, from: me, to: peer) }
-    func broadcast(_ payload: [UInt8]) async { for p in hub.members() where p != me { hub.send(payload, from: me, to: p) } }
-    func shutdown() async { hub.leave(me) }
+    public func send(_ payload: [UInt8], to peer: Int) async { hub.send(payload, from: me, to: peer) }
+    public func broadcast(_ payload: [UInt8]) async { for p in hub.members() where p != me { hub.send(payload, from: me, to: p) } }
+    public func shutdown() async { hub.leave(me) }
 }

@@ -1,0 +1,362 @@
+import BLS12381
+import Ceremony
+import DKG
+import Foundation
+import Primitives
+import SlashingProtection
+import Staking
+import Threshold
+
+// `vring node run`: one member's long-running signing node.
+//
+// A validator client asks any member's node to sign (Web3Signer API, HTTPAPI.swift). That node
+// computes the signing root itself from the request, broadcasts the request to the other nodes
+// and proposes it to the pool's consensus for the duty (validator key + kind + slot or target
+// epoch). When a value is decided, every node recomputes its signing root, asks its own
+// slashing-protection database (the record is durable before anything leaves the node), and
+// broadcasts a partial signature. The requesting node verifies partials against the lock's
+// public shares (invalid ones counted per member), combines t valid ones, verifies the result
+// under the validator key and answers. A request whose data lost the agreement to another
+// value is refused (412), as is anything the slashing database refuses.
+//
+// Epoch fencing: messages carry the lock's epoch and session; a node of another epoch is not
+// heard, and a node whose lock.json changed on disk (a reshare) stops signing until restarted.
+
+/// Why the node answered a request with an error status.
+public struct NodeRefusal: Error, Sendable {
+    public let status: Int
+    public let message: String
+}
+
+/// What the node needs to start.
+public struct NodeConfiguration: Sendable {
+    public var lockPath: String
+    public var identityPath: String
+    public var dataDir: String
+    public var passwordFile: String
+    /// Overrides the listen address of this member's record for the member-to-member link.
+    public var listen: String?
+    /// How long a request waits for agreement and partial signatures.
+    public var dutyTimeout: TimeInterval = 4
+    /// QBFT's first round deadline (doubles each round).
+    public var roundTimeout: TimeInterval = 1
+
+    public init(lockPath: String, identityPath: String, dataDir: String, passwordFile: String, listen: String? = nil) {
+        self.lockPath = lockPath; self.identityPath = identityPath; self.dataDir = dataDir; self.passwordFile = passwordFile; self.listen = listen
+    }
+}
+
+/// The node's state; every input goes through this actor.
+public actor SigningNode {
+    public let lock: PoolLock
+    let me: PoolMember
+    let lockPath: String
+    let session: [UInt8]
+    let keys: [UInt32: SigningPublicKey]
+    let identityKey: SigningKey
+    let shares: [Int: SecretKeyBox]
+    let groupKeys: [PublicKey]
+    let publicShares: [[Int: PublicKey]]
+    let context: SigningContext
+    let database: SlashingDatabase
+    let consensus: any DutyConsensus
+    let link: any CeremonyLink
+    let metrics: NodeMetrics
+    let configuration: NodeConfiguration
+    var pump: Task<Void, Never>?
+    var ticker: Task<Void, Never>?
+
+    struct Duty {
+        var validator: Int
+        var value: [UInt8]?
+        var requested: [UInt8]?
+        var root: [UInt8]?
+        var partials: [Int: Signature] = [:]
+        var invalid: Set<Int> = []
+        var signed = false
+        var signature: Signature?
+        var refusal: NodeRefusal?
+        var waiters: [CheckedContinuation<Result<Signature, NodeRefusal>, Never>] = []
+        var started = Date()
+    }
+    var duties: [InstanceID: Duty] = [:]
+
+    /// Loads the lock, identity, shares (checked against the lock's public shares) and the
+    /// slashing database, and connects to the other members.
+    public static func start(_ c: NodeConfiguration, metrics: NodeMetrics, log: @escaping ProgressLog,
+                             link makeLink: LinkFactory = NetworkLink.make) async throws(CeremonyError) -> SigningNode {
+        let lock = try PoolLock.load(c.lockPath)
+        let identity = try IdentityDirectory.load(c.identityPath)
+        let me = try lock.member(for: identity)
+        let password = try FileIO.readPassword(c.passwordFile)
+        guard let network = Network.named(lock.network) else { throw .invalidLock("unknown network \(lock.network)") }
+        var shares: [Int: SecretKeyBox] = [:]
+        for k in 0..<lock.validators.count {
+            let share = try PoolCeremony.loadShareForNode(lock: lock, member: me, dataDir: c.dataDir, password: password, validator: k)
+            shares[k] = SecretKeyBox(share)
+        }
+        let database: SlashingDatabase
+        do { database = try SlashingDatabase(path: "\(c.dataDir)/slashing-protection.sqlite", genesisValidatorsRoot: network.genesisValidatorsRoot) } catch {
+            throw .file(path: "\(c.dataDir)/slashing-protection.sqlite", problem: "\(error)")
+        }
+        let lockHash = Hex.decode(lock.lockHash)!
+        let session = PoolCeremony.nodeSession(lockHash)
+        let members = lock.members.map(\.index)
+        let context = SigningContext(network: network)
+        let isValid: ([UInt8]) -> Bool = { value in Self.parseValue(value, lock: lock, context: context) != nil }
+        let consensus: any DutyConsensus
+        switch lock.consensus {
+        case "quorum":
+            guard 2 * lock.threshold > lock.members.count else {
+                throw .invalidLock("consensus \"quorum\" needs t > n/2 (t = \(lock.threshold), n = \(lock.members.count))")
+            }
+            consensus = QuorumOverlap(isValid: isValid)
+        default:
+            consensus = QBFT(members: members, me: me.index, roundTimeout: c.roundTimeout, isValid: isValid)
+        }
+        let link = try await makeLink(LinkSetup(networkID: PoolCeremony.nodeNetworkID(lockHash), me: me.index, members: lock.members, listen: c.listen),
+                                      try identity.signingKeyCopy())
+        var keys: [UInt32: SigningPublicKey] = [:]
+        for m in lock.members { keys[UInt32(m.index)] = m.record.signingKey }
+        var publicShares: [[Int: PublicKey]] = []
+        for k in 0..<lock.validators.count {
+            var row: [Int: PublicKey] = [:]
+            for m in lock.members { row[m.index] = try lock.publicShare(validator: k, member: m.index) }
+            publicShares.append(row)
+        }
+        let node = SigningNode(lock: lock, me: me, lockPath: c.lockPath, session: session, keys: keys, identityKey: try identity.signingKeyCopy(),
+                               shares: shares, groupKeys: try (0..<lock.validators.count).map { (k) throws(CeremonyError) in try lock.groupKey(k) },
+                               publicShares: publicShares, context: context, database: database, consensus: consensus, link: link,
+                               metrics: metrics, configuration: c)
+        await node.run(log: log)
+        log("\(me.label): node up for \(lock.validators.count) validator(s), \(lock.threshold)-of-\(lock.members.count), epoch \(lock.epoch), consensus \(lock.consensus)")
+        return node
+    }
+
+    init(lock: PoolLock, me: PoolMember, lockPath: String, session: [UInt8], keys: [UInt32: SigningPublicKey], identityKey: consuming SigningKey,
+         shares: [Int: SecretKeyBox], groupKeys: [PublicKey], publicShares: [[Int: PublicKey]], context: SigningContext,
+         database: SlashingDatabase, consensus: any DutyConsensus, link: any CeremonyLink, metrics: NodeMetrics, configuration: NodeConfiguration) {
+        self.lock = lock; self.me = me; self.lockPath = lockPath; self.session = session; self.keys = keys
+        self.identityKey = identityKey; self.shares = shares; self.groupKeys = groupKeys; self.publicShares = publicShares
+        self.context = context; self.database = database; self.consensus = consensus; self.link = link; self.metrics = metrics
+        self.configuration = configuration
+    }
+
+    func run(log: @escaping ProgressLog) {
+        let events = link.events
+        pump = Task { [weak self] in
+            for await event in events {
+                guard let self else { return }
+                if case let .message(from, payload) = event { await self.handle(payload, from: from) }
+                if case let .refused(remote, reason) = event { log("refused a connection from \(remote): \(reason)") }
+            }
+        }
+        ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 50_000_000)
+                await self?.tick()
+            }
+        }
+    }
+
+    public func shutdown() async {
+        pump?.cancel(); ticker?.cancel()
+        await link.shutdown()
+        for (id, var d) in duties {
+            for w in d.waiters { w.resume(returning: .failure(NodeRefusal(status: 503, message: "the node is shutting down"))) }
+            d.waiters = []
+            duties[id] = d
+        }
+    }
+
+    // MARK: - Validator client side
+
+    /// The pool's validator keys, 0x-prefixed hex.
+    public var publicKeys: [String] { lock.validators.map(\.publicKey) }
+
+    /// Signs a Web3Signer request for validator `pubkey` with the pool.
+    public func sign(pubkey: String, body: [UInt8]) async -> Result<Signature, NodeRefusal> {
+        let started = ContinuousClock.now
+        let result = await signInner(pubkey: pubkey, body: body)
+        metrics.dutyLatency.record(ContinuousClock.now - started)
+        if case .failure = result { metrics.refusals.increment() }
+        return result
+    }
+
+    func signInner(pubkey: String, body: [UInt8]) async -> Result<Signature, NodeRefusal> {
+        let key = pubkey.lowercased().hasPrefix("0x") ? pubkey.lowercased() : "0x" + pubkey.lowercased()
+        guard let validator = lock.validators.firstIndex(where: { $0.publicKey == key }) else {
+            return .failure(NodeRefusal(status: 404, message: "validator \(pubkey) is not one of this pool's keys"))
+        }
+        guard stillCurrent() else {
+            return .failure(NodeRefusal(status: 503, message: "lock.json changed on disk (a reshare?): this node's shares are of epoch \(lock.epoch); restart the node"))
+        }
+        let request: SigningRequest
+        do { request = try SigningRequest(json: Data(body), context: context) } catch {
+            return .failure(NodeRefusal(status: 400, message: error.description))
+        }
+        var value = be32(UInt32(validator))
+        value += body
+        let id = Self.instance(validator: validator, request: request, groupKey: groupKeys[validator])
+        var duty = duties[id] ?? Duty(validator: validator)
+        duty.requested = value
+        duties[id] = duty
+        let e = envelope(.dutyRequest, id.bytes + value)
+        await link.broadcast(e.encoded)
+        await apply(consensus.propose(id, value: value, now: Date()))
+        if let done = duties[id], let s = done.signature, done.value == value { return .success(s) }
+        if let done = duties[id], let agreed = done.value, agreed != value {
+            return .failure(NodeRefusal(status: 412, message: "the pool already agreed on different data for this duty (a double vote or double proposal); it signs only that"))
+        }
+        if let r = duties[id]?.refusal { return .failure(r) }
+        let timeout = configuration.dutyTimeout
+        let result: Result<Signature, NodeRefusal> = await withCheckedContinuation { c in
+            duties[id, default: Duty(validator: validator)].waiters.append(c)
+            Task { [weak self] in
+                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                await self?.expire(id)
+            }
+        }
+        return result
+    }
+
+    func expire(_ id: InstanceID) {
+        guard var d = duties[id], !d.waiters.isEmpty else { return }
+        let have = d.partials.count
+        let r = NodeRefusal(status: 503, message: d.value == nil ? "no agreement on the duty in time (consensus)"
+                                                                 : "only \(have) valid partial signatures of the \(lock.threshold) needed in time")
+        for w in d.waiters { w.resume(returning: .failure(r)) }
+        d.waiters = []
+        duties[id] = d
+    }
+
+    // MARK: - Member side
+
+    func handle(_ payload: [UInt8], from: Int) async {
+        guard let e = try? Envelope(decoding: payload, session: session, epoch: lock.epoch, keys: keys), Int(e.sender) == from || true else { return }
+        let sender = Int(e.sender)
+        guard e.body.count >= 32 else { return }
+        let id = InstanceID(Array(e.body[0..<32]))
+        let rest = Array(e.body[32...])
+        switch e.kind {
+        case .dutyRequest:
+            guard Self.parseValue(rest, lock: lock, context: context) != nil else { return }
+            await apply(consensus.propose(id, value: rest, now: Date()))
+        case .consensus:
+            guard let m = ConsensusMessage(decoding: rest), m.instance == id else { return }
+            metrics.consensusMessages.increment()
+            await apply(consensus.receive(m, from: sender, now: Date()))
+        case .dutyPartial:
+            guard rest.count == 96, let sig = try? Signature(bytes: rest) else { return }
+            receivePartial(id, sig, from: sender)
+        default: return
+        }
+    }
+
+    func tick() async {
+        await apply(consensus.tick(now: Date()))
+    }
+
+    func apply(_ out: ConsensusOutput) async {
+        for m in out.broadcast {
+            let e = envelope(.consensus, m.instance.bytes + m.encoded)
+            await link.broadcast(e.encoded)
+        }
+        for (id, value) in out.decided { await decided(id, value) }
+    }
+
+    /// A value was decided: slashing check, partial signature, broadcast.
+    func decided(_ id: InstanceID, _ value: [UInt8]) async {
+        metrics.decisions.increment()
+        guard let (validator, request) = Self.parseValue(value, lock: lock, context: context) else { return }
+        var d = duties[id] ?? Duty(validator: validator)
+        d.value = value
+        d.root = request.signingRoot
+        if let requested = d.requested, requested != value {
+            d.refusal = NodeRefusal(status: 412, message: "the pool agreed on different data for this duty; it signs only that")
+            for w in d.waiters { w.resume(returning: .failure(d.refusal!)) }
+            d.waiters = []
+        }
+        guard !d.signed else { duties[id] = d; return }
+        do {
+            _ = try database.checkAndRecord(request, pubkey: groupKeys[validator].compressed)
+        } catch {
+            d.refusal = NodeRefusal(status: 412, message: "slashing protection: \(error)")
+            for w in d.waiters { w.resume(returning: .failure(d.refusal!)) }
+            d.waiters = []
+            duties[id] = d
+            return
+        }
+        d.signed = true
+        duties[id] = d
+        let partial = shares[validator]!.sign(request.signingRoot)
+        receivePartial(id, partial, from: me.index)
+        await link.broadcast(envelope(.dutyPartial, id.bytes + partial.compressed).encoded)
+        metrics.partialsSent.increment()
+    }
+
+    func receivePartial(_ id: InstanceID, _ sig: Signature, from: Int) {
+        var d = duties[id] ?? Duty(validator: 0)
+        defer { duties[id] = d }
+        guard d.partials[from] == nil, !d.invalid.contains(from) else { return }
+        d.partials[from] = sig
+        metrics.partialReceived(from: from)
+        guard d.signature == nil, let root = d.root else { return }
+        // Verify lazily once enough have arrived; drop and count invalid ones.
+        let validator = d.validator
+        guard d.partials.count >= lock.threshold else { return }
+        for (m, s) in d.partials where !ThresholdSignature.verifyPartial(publicShare: publicShares[validator][m]!, message: root, partial: s) {
+            d.partials[m] = nil
+            d.invalid.insert(m)
+            metrics.invalidPartial(from: m)
+        }
+        guard d.partials.count >= lock.threshold else { return }
+        let signers = d.partials.keys.sorted().prefix(lock.threshold)
+        let partials = signers.map { PartialSignature(index: try! MemberIndex($0), signature: d.partials[$0]!) }
+        guard let combined = try? ThresholdSignature.combine(partials, threshold: lock.threshold),
+              BLS.verify(publicKey: groupKeys[validator], message: root, signature: combined) else { return }
+        d.signature = combined
+        if d.requested == nil || d.requested == d.value {
+            for w in d.waiters { w.resume(returning: .success(combined)) }
+            d.waiters = []
+        }
+    }
+
+    // MARK: - Helpers
+
+    func envelope(_ kind: EnvelopeKind, _ body: [UInt8]) -> Envelope {
+        Envelope(kind: kind, session: session, epoch: lock.epoch, sender: UInt32(me.index), body: body, key: identityKey)
+    }
+
+    func stillCurrent() -> Bool {
+        guard let current = try? FileIO.readJSON(PoolLock.self, from: lockPath) else { return false }
+        return current.lockHash == lock.lockHash
+    }
+
+    /// (validator index, parsed request) from a consensus value, or nil when it is not valid.
+    static func parseValue(_ value: [UInt8], lock: PoolLock, context: SigningContext) -> (Int, SigningRequest)? {
+        guard value.count > 4 else { return nil }
+        let v = Int(value[0]) << 24 | Int(value[1]) << 16 | Int(value[2]) << 8 | Int(value[3])
+        guard v < lock.validators.count, let r = try? SigningRequest(json: Data(value[4...]), context: context) else { return nil }
+        return (v, r)
+    }
+
+    /// The duty a request belongs to: slashable kinds by slot or target epoch (so two different
+    /// blocks for one slot are one instance), others by their signing root.
+    static func instance(validator: Int, request: SigningRequest, groupKey: PublicKey) -> InstanceID {
+        var t = [UInt8]("vring/duty/v1".utf8) + groupKey.compressed + Array(request.kind.rawValue.utf8)
+        switch request.slashingCheck {
+        case .block(let slot): t += [1] + be32(UInt32(slot >> 32)) + be32(UInt32(slot & 0xffff_ffff))
+        case .attestation(_, let target): t += [2] + be32(UInt32(target >> 32)) + be32(UInt32(target & 0xffff_ffff))
+        case .none: t += [3] + request.signingRoot
+        }
+        return InstanceID(SHA256.hash(t))
+    }
+}
+
+/// A share held for the node's lifetime (secure memory, never printed).
+final class SecretKeyBox: @unchecked Sendable {
+    private let share: SecretShare
+    init(_ share: consuming SecretShare) { self.share = share }
+    func sign(_ root: [UInt8]) -> Signature { ThresholdSignature.partialSign(share: share, message: root).signature }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Ceremony
+import Foundation
+import Hummingbird
+import Node
+import ServiceLifecycle
+
+/// `vring node …`: the member's long-running signing node.
+struct NodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run this member's signing node: a Web3Signer-compatible remote signer for the pool's validators.",
+        subcommands: [Run.self])
+}
+
+extension NodeCommand {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the signing API until SIGTERM/SIGINT.",
+            discussion: """
+                Point a validator client's remote-signer URL at http://HOST:PORT (any member's node). \
+                Endpoints: GET /upcheck, GET /api/v1/eth2/publicKeys, POST /api/v1/eth2/sign/{pubkey}. \
+                The nodes agree on each duty's data (the lock's `consensus`), check their slashing \
+                databases (DATA-DIR/slashing-protection.sqlite) and combine t partial signatures.
+                """)
+        @Option(help: "The pool's lock file.") var lock: String
+        @Option(help: "This member's data directory (keystores, slashing database).") var dataDir: String
+        @Option(help: "A file whose first line is the keystore password.") var passwordFile: String
+        @Option(help: "HOST:PORT for the signing API.") var http: String
+        @Option(help: "HOST:PORT for Prometheus metrics (/metrics).") var metrics: String?
+        @OptionGroup var ceremony: CeremonyOptions
+
+        func run() throws {
+            let configuration = NodeConfiguration(lockPath: lock, identityPath: ceremony.identity, dataDir: dataDir,
+                                                  passwordFile: passwordFile, listen: ceremony.listen)
+            let api = try HostPort(parsing: http)
+            let metricsAddress = try metrics.map { (m) throws(CeremonyError) in try HostPort(parsing: m) }
+            let log = ceremony.log
+            _ = try runCeremony { () throws(CeremonyError) in
+                let nodeMetrics = NodeMetrics()
+                let node = try await SigningNode.start(configuration, metrics: nodeMetrics, log: log)
+                var services: [any Service] = [NodeHTTP.application(node: node, host: api.host, port: api.port)]
+                if let m = metricsAddress { services.append(NodeHTTP.metricsApplication(metrics: nodeMetrics, host: m.host, port: m.port)) }
+                let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: .init(label: "vring.node")))
+                log("signing API on http://\(api.host):\(api.port)")
+                do { try await group.run() } catch { log("node stopped: \(error)") }
+                await node.shutdown()
+                return 0
+            }
+        }
+    }
+}
