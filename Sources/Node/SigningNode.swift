@@ -103,7 +103,8 @@ public actor SigningNode {
         let session = PoolCeremony.nodeSession(lockHash)
         let members = lock.members.map(\.index)
         let context = SigningContext(network: network)
-        let isValid: ([UInt8]) -> Bool = { value in Self.parseValue(value, lock: lock, context: context) != nil }
+        let validity = ValidityCache { value in Self.parseValue(value, lock: lock, context: context) != nil }
+        let isValid: ([UInt8]) -> Bool = { validity.check($0) }
         let consensus: any DutyConsensus
         switch lock.consensus {
         case "quorum":
@@ -204,6 +205,10 @@ public actor SigningNode {
         let e = envelope(.dutyRequest, id.bytes + value)
         await link.broadcast(e.encoded)
         await apply(consensus.propose(id, value: value, now: Date()))
+        if var pending = duties[id], pending.value == value, pending.signature == nil {
+            tryCombine(&pending)  // decided before this client asked: the partials may all be here
+            duties[id] = pending
+        }
         if let done = duties[id], let s = done.signature, done.value == value { return .success(s) }
         if let done = duties[id], let agreed = done.value, agreed != value {
             return .failure(NodeRefusal(status: 412, message: "the pool already agreed on different data for this duty (a double vote or double proposal); it signs only that"))
@@ -301,23 +306,34 @@ public actor SigningNode {
         guard d.partials[from] == nil, !d.invalid.contains(from) else { return }
         d.partials[from] = sig
         metrics.partialReceived(from: from)
-        guard d.signature == nil, let root = d.root else { return }
-        // Verify lazily once enough have arrived; drop and count invalid ones.
+        tryCombine(&d)
+    }
+
+    /// Combines once t partials and the decided root are in — only on a node a validator client
+    /// is waiting on; the others just hold the partials (in case a client asks them later).
+    func tryCombine(_ d: inout Duty) {
+        guard d.signature == nil, let root = d.root, !d.waiters.isEmpty || d.requested != nil else { return }
+        guard d.partials.count >= lock.threshold else { return }
         let validator = d.validator
-        guard d.partials.count >= lock.threshold else { return }
-        for (m, s) in d.partials where !ThresholdSignature.verifyPartial(publicShare: publicShares[validator][m]!, message: root, partial: s) {
-            d.partials[m] = nil
-            d.invalid.insert(m)
-            metrics.invalidPartial(from: m)
+        let partials = d.partials.map { PartialSignature(index: try! MemberIndex($0.key), signature: $0.value) }
+        var shares: [MemberIndex: PublicKey] = [:]
+        for (m, k) in publicShares[validator] { shares[try! MemberIndex(m)] = k }
+        // One batched check of every partial (per-partial checks only when it fails), invalid
+        // ones named and dropped, t valid ones combined and the result verified.
+        let result: ThresholdSignature.RobustResult
+        do {
+            result = try ThresholdSignature.combineRobust(partials, threshold: lock.threshold, groupPublicKey: groupKeys[validator],
+                                                          publicShares: shares, message: root)
+        } catch {
+            if case .notEnoughValidPartials(_, _, let invalid) = error {
+                for m in invalid { d.partials[Int(m.value)] = nil; d.invalid.insert(Int(m.value)); metrics.invalidPartial(from: Int(m.value)) }
+            }
+            return
         }
-        guard d.partials.count >= lock.threshold else { return }
-        let signers = d.partials.keys.sorted().prefix(lock.threshold)
-        let partials = signers.map { PartialSignature(index: try! MemberIndex($0), signature: d.partials[$0]!) }
-        guard let combined = try? ThresholdSignature.combine(partials, threshold: lock.threshold),
-              BLS.verify(publicKey: groupKeys[validator], message: root, signature: combined) else { return }
-        d.signature = combined
+        for m in result.invalid { d.partials[Int(m.value)] = nil; d.invalid.insert(Int(m.value)); metrics.invalidPartial(from: Int(m.value)) }
+        d.signature = result.signature
         if d.requested == nil || d.requested == d.value {
-            for w in d.waiters { w.resume(returning: .success(combined)) }
+            for w in d.waiters { w.resume(returning: .success(result.signature)) }
             d.waiters = []
         }
     }
@@ -359,4 +375,23 @@ final class SecretKeyBox: @unchecked Sendable {
     private let share: SecretShare
     init(_ share: consuming SecretShare) { self.share = share }
     func sign(_ root: [UInt8]) -> Signature { ThresholdSignature.partialSign(share: share, message: root).signature }
+}
+
+/// Remembers which consensus values parsed (every consensus message repeats the value; parsing
+/// the JSON and recomputing its SSZ root once per distinct value is enough).
+final class ValidityCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [[UInt8]: Bool] = [:]
+    private let parse: ([UInt8]) -> Bool
+    init(_ parse: @escaping ([UInt8]) -> Bool) { self.parse = parse }
+    func check(_ value: [UInt8]) -> Bool {
+        let digest = SHA256.hash(value)
+        if let v = lock.withLock({ known[digest] }) { return v }
+        let v = parse(value)
+        lock.withLock {
+            if known.count > 10_000 { known.removeAll() }
+            known[digest] = v
+        }
+        return v
+    }
 }

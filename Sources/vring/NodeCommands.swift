@@ -10,7 +10,7 @@ struct NodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Run this member's signing node: a Web3Signer-compatible remote signer for the pool's validators.",
-        subcommands: [Run.self])
+        subcommands: [Run.self, NodeBench.self])
 }
 
 extension NodeCommand {

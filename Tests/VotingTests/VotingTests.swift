@@ -344,7 +344,7 @@ func altered(_ c: Ciphertext) -> Ciphertext {
             try run(offline: [1: .decrypt, 2: .decrypt, 3: .decrypt])
         }
         #expect(throws: VotingError.notEnoughOnline(phase: "mix", needed: 3, online: 2)) {
-            try run(offline: [1: .vote, 2: .mix, 3: .vote], votes: [0, 1])
+            try run(offline: [1: .vote, 2: .mix, 3: .vote], votes: [0, 1, 2])
         }
     }
 }

@@ -1,0 +1,124 @@
+import BLS12381
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SlashingProtection
+import Staking
+import XCTest
+
+/// `vring node run` as separate processes: a validator client's view (HTTP), kills, restarts,
+/// slashing refusals and the slashing database's interchange.
+final class NodeCLITests: XCTestCase {
+    struct HTTPResult { let status: Int; let body: String }
+
+    func http(_ method: String, _ url: String, body: [UInt8]? = nil, accept: String = "application/json") -> HTTPResult? {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.timeoutInterval = 15
+        request.setValue(accept, forHTTPHeaderField: "Accept")
+        if let body { request.httpBody = Data(body); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        let done = DispatchSemaphore(value: 0)
+        let box = HTTPBox()
+        URLSession.shared.dataTask(with: request) { data, response, _ in
+            if let r = response as? HTTPURLResponse { box.result = HTTPResult(status: r.statusCode, body: String(decoding: data ?? Data(), as: UTF8.self)) }
+            done.signal()
+        }.resume()
+        done.wait()
+        return box.result
+    }
+
+    func waitUp(_ url: String, seconds: Double = 20) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if http("GET", url + "/upcheck")?.status == 200 { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw CLITestError("\(url) did not come up")
+    }
+
+    func attestation(_ source: UInt64, _ target: UInt64, block: UInt8 = 1) -> [UInt8] {
+        let r = { (b: UInt8) in "0x" + Hex.encode([UInt8](repeating: b, count: 32)) }
+        let fork = #""fork_info":{"fork":{"previous_version":"0x10000910","current_version":"0x40000910","epoch":"0"},"genesis_validators_root":"0x\#(Hex.encode(Network.hoodi.genesisValidatorsRoot))"}"#
+        return Array(#"{"type":"ATTESTATION",\#(fork),"attestation":{"slot":"\#(target * 32)","index":"0","beacon_block_root":"\#(r(block))","source":{"epoch":"\#(source)","root":"\#(r(2))"},"target":{"epoch":"\#(target)","root":"\#(r(3))"}}}"#.utf8)
+    }
+
+    func block(_ slot: UInt64, body: UInt8 = 6) -> [UInt8] {
+        let r = { (b: UInt8) in "0x" + Hex.encode([UInt8](repeating: b, count: 32)) }
+        let fork = #""fork_info":{"fork":{"previous_version":"0x10000910","current_version":"0x40000910","epoch":"0"},"genesis_validators_root":"0x\#(Hex.encode(Network.hoodi.genesisValidatorsRoot))"}"#
+        return Array(#"{"type":"BLOCK_V2",\#(fork),"beacon_block":{"version":"DENEB","block_header":{"slot":"\#(slot)","proposer_index":"5","parent_root":"\#(r(4))","state_root":"\#(r(5))","body_root":"\#(r(body))"}}}"#.utf8)
+    }
+
+    /// Signs through `node` and checks the signature against the validator key.
+    func signChecked(_ url: String, key: String, _ body: [UInt8], file: StaticString = #filePath, line: UInt = #line) throws {
+        guard let r = http("POST", url + "/api/v1/eth2/sign/" + key, body: body) else { throw CLITestError("no answer from \(url)") }
+        XCTAssertEqual(r.status, 200, r.body, file: file, line: line)
+        guard r.status == 200 else { return }
+        let object = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as! [String: Any]
+        let signature = try Signature(bytes: Hex.decode(object["signature"] as! String)!)
+        let root = try SigningRequest(json: Data(body), context: SigningContext(network: .hoodi)).signingRoot
+        XCTAssertTrue(BLS.verify(publicKey: try PublicKey(bytes: Hex.decode(key)!), message: root, signature: signature), file: file, line: line)
+    }
+
+    func testAPoolOfNodesSignsThroughTheHTTPAPI() throws {
+        let s = try makePool(members: 4, threshold: 3)
+        let formed = try start(s, [1, 2, 3, 4], "form") { self.form(s, $0) }.mapValues { $0.wait() }
+        for i in 1...4 { XCTAssertEqual(formed[i]!.status, 0, formed[i]!.stderr) }
+        let key = (try json(formed[1]!)["validators"] as! [String])[0]
+        let api = { (i: Int) in "http://127.0.0.1:\(s.base + 100 + i)" }
+        func node(_ i: Int) -> [String] {
+            ["node", "run", "--lock", s.data(i) + "/lock.json", "--identity", s.identity(i), "--data-dir", s.data(i),
+             "--password-file", s.password, "--http", "127.0.0.1:\(s.base + 100 + i)"] + (i == 1 ? ["--metrics", "127.0.0.1:\(s.base + 200)"] : [])
+        }
+        var nodes = try start(s, [1, 2, 3, 4], "node") { node($0) }
+        defer { for (_, n) in nodes where n.process.isRunning { n.process.terminate() } }
+        for i in 1...4 { try waitUp(api(i)) }
+
+        // Keys, an attestation and a block through different nodes.
+        let keys = http("GET", api(3) + "/api/v1/eth2/publicKeys")!
+        XCTAssertEqual(keys.status, 200)
+        XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(keys.body.utf8)) as? [String], [key])
+        try signChecked(api(2), key: key, attestation(1, 5))
+        try signChecked(api(4), key: key, block(200))
+        // The same attestation again is allowed; a double vote, a surround vote and a second block
+        // for the same slot are refused with 412.
+        try signChecked(api(1), key: key, attestation(1, 5))
+        for conflicting in [attestation(1, 5, block: 9), attestation(0, 6), block(200, body: 7)] {
+            let r = http("POST", api(1) + "/api/v1/eth2/sign/" + key, body: conflicting)
+            XCTAssertEqual(r?.status, 412, r?.body ?? "no answer")
+        }
+        XCTAssertEqual(http("POST", api(1) + "/api/v1/eth2/sign/" + key, body: Array("not json".utf8))?.status, 400)
+
+        // n − t = 1 node killed: the pool still signs.
+        nodes[4]!.process.interrupt()
+        kill(nodes[4]!.process.processIdentifier, SIGKILL)
+        _ = nodes[4]!.wait()
+        try signChecked(api(1), key: key, attestation(5, 7))
+        // The killed node restarts and is needed again once another one stops.
+        nodes[4] = try start(s, [4], "node-again") { node($0) }[4]
+        try waitUp(api(4))
+        nodes[3]!.process.terminate()
+        XCTAssertEqual(nodes[3]!.wait().status, 0, "SIGTERM stops a node gracefully")
+        try signChecked(api(4), key: key, attestation(7, 8))
+
+        // Metrics.
+        let metrics = http("GET", "http://127.0.0.1:\(s.base + 200)/metrics", accept: "text/plain")
+        XCTAssertEqual(metrics?.status, 200)
+        XCTAssertTrue(metrics?.body.contains("vring_duty_latency_seconds") ?? false, metrics?.body ?? "")
+        XCTAssertTrue(metrics?.body.contains("vring_refusals_total") ?? false)
+
+        // The slashing database's history exports as EIP-3076 and imports into a fresh database.
+        let exported = s.root.appendingPathComponent("interchange.json").path
+        let e = try vring("slashing", "export", "--db", s.data(1) + "/slashing-protection.sqlite", "--out", exported)
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let interchange = try String(contentsOfFile: exported, encoding: .utf8)
+        XCTAssertTrue(interchange.contains(key.replacingOccurrences(of: "0x", with: "")) || interchange.contains(key), interchange)
+        let fresh = s.root.appendingPathComponent("fresh.sqlite").path
+        let i = try vring("slashing", "import", "--db", fresh, "--network", "hoodi", "--file", exported)
+        XCTAssertEqual(i.status, 0, i.stderr)
+        let wrong = try vring("slashing", "import", "--db", s.root.appendingPathComponent("other.sqlite").path, "--network", "mainnet", "--file", exported)
+        XCTAssertEqual(wrong.status, 2, "another chain's genesis root is refused")
+    }
+}
+
+private final class HTTPBox: @unchecked Sendable { var result: NodeCLITests.HTTPResult? }
