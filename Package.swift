@@ -50,7 +50,7 @@ let package = Package(
         // Identities, pool definitions, lock files and the ceremonies that run over Transport.
         .target(
             name: "Ceremony",
-            dependencies: ["BLS12381", "Primitives", "Threshold", "DKG", "Reshare", "Staking", "Transport"]),
+            dependencies: ["BLS12381", "Primitives", "Threshold", "DKG", "Reshare", "Staking", "Transport", "Voting"]),
         // Secret-ballot voting: exponential ElGamal ballots with proofs, verifiable shuffles
         // (Terelius–Wikström), threshold decryption.
         .target(name: "Voting", dependencies: ["BLS12381", "Primitives", "Threshold"]),

@@ -46,6 +46,12 @@ public enum EnvelopeKind: UInt8, Sendable, CustomStringConvertible, CaseIterable
     case consensus = 21
     /// Signing node: a partial signature over a decided duty.
     case dutyPartial = 22
+    /// Voting: a member's ballot (or an empty body: present, abstaining).
+    case ballot = 23
+    /// Voting: a mixer's shuffle with its proof.
+    case mix = 24
+    /// Voting: a member's partial decryptions with their proof.
+    case decryptionShare = 25
 
     public var description: String {
         switch self {
@@ -66,6 +72,9 @@ public enum EnvelopeKind: UInt8, Sendable, CustomStringConvertible, CaseIterable
         case .dutyRequest: "duty request"
         case .consensus: "consensus message"
         case .dutyPartial: "duty partial signature"
+        case .ballot: "ballot"
+        case .mix: "mix"
+        case .decryptionShare: "decryption share"
         }
     }
 }

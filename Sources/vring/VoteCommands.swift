@@ -11,7 +11,7 @@ struct VoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vote",
         abstract: "Secret-ballot voting: threshold ElGamal ballots, verifiable shuffles, threshold decryption.",
-        subcommands: [Simulate.self, Verify.self])
+        subcommands: [Run.self, Simulate.self, Verify.self])
 }
 
 extension VoteCommand {

@@ -147,6 +147,37 @@ final class PoolCLITests: XCTestCase {
         for i in [1, 3] { XCTAssertEqual(signed[i]!.status, 0, "member \(i): \(signed[i]!.stderr)") }
     }
 
+    func testAVoteOverTheNetworkTalliesAndVerifies() throws {
+        let s = try makePool(members: 4, threshold: 3)
+        let formed = try start(s, [1, 2, 3, 4], "form") { self.form(s, $0) }.mapValues { $0.wait() }
+        for i in 1...4 { XCTAssertEqual(formed[i]!.status, 0, formed[i]!.stderr) }
+        let choices = [1: "yes", 2: "no", 3: "yes"]  // member 4 is present but abstains
+        let results = try start(s, [1, 2, 3, 4], "vote") { i in
+            ["vote", "run", "--lock", s.data(i) + "/lock.json", "--identity", s.identity(i), "--data-dir", s.data(i), "--password-file", s.password,
+             "--question", "Admit member 5?", "--options", "yes,no", "--transcript", s.data(i) + "/vote.json", "--json"]
+                + (choices[i].map { ["--choice", $0] } ?? [])
+        }.mapValues { $0.wait() }
+        for i in 1...4 {
+            XCTAssertEqual(results[i]!.status, 0, "member \(i): \(results[i]!.stderr)")
+            let j = try json(results[i]!)
+            XCTAssertEqual(j["tally"] as? [String: Int], ["yes": 2, "no": 1])
+            XCTAssertEqual(j["ballots"] as? Int, 3)
+            XCTAssertEqual((j["mixers"] as? [Int])?.count, 3)
+        }
+        let verified = try vring("vote", "verify", "--transcript", s.data(4) + "/vote.json", "--json")
+        XCTAssertEqual(verified.status, 0, verified.stderr)
+        // A tampered transcript fails verification (exit 1): one more "no" in the tally.
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.data(4) + "/vote.json"))) as! [String: Any]
+        var tally = object["tally"] as! [String: Int]
+        tally["no", default: 0] += 1
+        object["tally"] = tally
+        let tampered = s.root.appendingPathComponent("tampered.json")
+        try JSONSerialization.data(withJSONObject: object).write(to: tampered)
+        let refused = try vring("vote", "verify", "--transcript", tampered.path)
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("tally"), refused.stderr)
+    }
+
     func testRefusals() throws {
         let s = try makePool(members: 3, threshold: 2)
         // A stranger (identity not in the definition) cannot join.
