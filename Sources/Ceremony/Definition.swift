@@ -84,13 +84,15 @@ public struct ReshareSource: Codable, Sendable, Equatable {
     public let previousBallotShares: [String]
     /// The validators' deposit data roots (unchanged by a reshare; joining members learn them here).
     public let depositDataRoots: [String]
+    /// SHA-256 of the vote transcript that approved this change, when one did (`pool edit --approved-by`).
+    public var approvedByVote: String?
 
     enum CodingKeys: String, CodingKey {
         case previousLockHash = "previous_lock_hash", previousEpoch = "previous_epoch"
         case previousThreshold = "previous_threshold", previousMembers = "previous_members"
         case validatorPublicKeys = "validator_public_keys", previousPublicShares = "previous_public_shares"
         case ballotPublicKey = "ballot_public_key", previousBallotShares = "previous_ballot_shares"
-        case depositDataRoots = "deposit_data_roots"
+        case depositDataRoots = "deposit_data_roots", approvedByVote = "approved_by_vote"
     }
 }
 
@@ -139,32 +141,18 @@ public struct PoolDefinition: Codable, Sendable {
     public init(name: String, threshold: Int, members: [IdentityRecord], network: String, withdrawalAddress: String,
                 feeRecipient: String?, validators: Int, timeouts: CeremonyTimeouts = .init(),
                 requireVerification: Bool = false, consensus: String = "qbft") throws(CeremonyError) {
-        kind = .form
-        self.name = name
-        nonce = Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
-        createdAt = ISO8601DateFormatter().string(from: Date())
-        self.network = network
-        self.threshold = threshold
-        self.validators = validators
-        self.withdrawalAddress = withdrawalAddress.lowercased()
-        self.feeRecipient = (feeRecipient ?? withdrawalAddress).lowercased()
-        depositAmountGwei = 32_000_000_000
-        self.members = members.enumerated().map { PoolMember(index: $0.offset + 1, record: $0.element) }
-        self.timeouts = timeouts
-        self.requireVerification = requireVerification
-        self.consensus = consensus
-        epoch = 0
-        reshare = nil
-        definitionHash = ""
-        approvals = []
-        definitionHash = Hex.encode(computeHash())
-        try validate()
+        try self.init(kind: .form, name: name, network: network, threshold: threshold, validators: validators,
+                      withdrawalAddress: withdrawalAddress.lowercased(), feeRecipient: (feeRecipient ?? withdrawalAddress).lowercased(),
+                      depositAmountGwei: 32_000_000_000,
+                      members: members.enumerated().map { PoolMember(index: $0.offset + 1, record: $0.element) },
+                      timeouts: timeouts, requireVerification: requireVerification, consensus: consensus, epoch: 0, reshare: nil)
     }
 
-    /// Memberwise, for reshare definitions built from a lock.
+    /// Memberwise (reshare definitions are built from a lock); draws the nonce, stamps the time,
+    /// computes the hash and validates.
     init(kind: Kind, name: String, network: String, threshold: Int, validators: Int, withdrawalAddress: String,
          feeRecipient: String, depositAmountGwei: UInt64, members: [PoolMember], timeouts: CeremonyTimeouts,
-         consensus: String, epoch: UInt64, reshare: ReshareSource?) throws(CeremonyError) {
+         requireVerification: Bool = false, consensus: String, epoch: UInt64, reshare: ReshareSource?) throws(CeremonyError) {
         self.kind = kind
         self.name = name
         nonce = Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
@@ -177,7 +165,7 @@ public struct PoolDefinition: Codable, Sendable {
         self.depositAmountGwei = depositAmountGwei
         self.members = members
         self.timeouts = timeouts
-        requireVerification = false
+        self.requireVerification = requireVerification
         self.consensus = consensus
         self.epoch = epoch
         self.reshare = reshare

@@ -26,8 +26,20 @@ extension PoolDefinition {
     /// A reshare definition from `lock`: members in `remove` leave, `add` join, `replace` maps an
     /// index to the record of the member taking over (with a new index). New members get the
     /// indices after the highest ever used, so no index is ever reused.
+    /// The question members vote on to approve this change (`vring vote run --question …`,
+    /// then `vring pool edit … --approved-by TRANSCRIPT`).
+    public static func reshareQuestion(lock: PoolLock, remove: [Int], add: [IdentityRecord], replace: [(Int, IdentityRecord)],
+                                       threshold: Int?) -> String {
+        var parts: [String] = []
+        if !remove.isEmpty { parts.append("remove " + remove.sorted().map { i in lock.members.first { $0.index == i }.map { "\($0.index) (\($0.name))" } ?? "\(i)" }.joined(separator: ", ")) }
+        for (i, r) in replace.sorted(by: { $0.0 < $1.0 }) { parts.append("replace \(i) by \(r.name) (\(Hex.encode(r.signingKey.bytes).prefix(16)))") }
+        if !add.isEmpty { parts.append("add " + add.map { "\($0.name) (\(Hex.encode($0.signingKey.bytes).prefix(16)))" }.joined(separator: ", ")) }
+        if let threshold, threshold != lock.threshold { parts.append("threshold \(lock.threshold) → \(threshold)") }
+        return "Change pool \"\(lock.name)\" at epoch \(lock.epoch) (lock \(lock.lockHash.prefix(16))): \(parts.joined(separator: "; "))?"
+    }
+
     public static func reshare(from lock: PoolLock, remove: [Int], add: [IdentityRecord], replace: [(Int, IdentityRecord)],
-                               threshold: Int?, timeouts: CeremonyTimeouts? = nil) throws(CeremonyError) -> PoolDefinition {
+                               threshold: Int?, timeouts: CeremonyTimeouts? = nil, approvedByVote: String? = nil) throws(CeremonyError) -> PoolDefinition {
         let current = Set(lock.members.map(\.index))
         for i in remove + replace.map(\.0) where !current.contains(i) {
             throw .invalidArgument(name: "--remove/--replace", problem: "member \(i) is not in the pool (members: \(current.sorted().map(String.init).joined(separator: ", ")))")
@@ -46,7 +58,7 @@ extension PoolDefinition {
             previousMembers: lock.members, validatorPublicKeys: lock.validators.map(\.publicKey),
             previousPublicShares: lock.validators.map(\.publicShares),
             ballotPublicKey: lock.ballot.publicKey, previousBallotShares: lock.ballot.publicShares,
-            depositDataRoots: lock.validators.map(\.depositDataRoot))
+            depositDataRoots: lock.validators.map(\.depositDataRoot), approvedByVote: approvedByVote)
         return try PoolDefinition(
             kind: .reshare, name: lock.name, network: lock.network, threshold: t2, validators: lock.validators.count,
             withdrawalAddress: lock.withdrawalAddress, feeRecipient: lock.feeRecipient, depositAmountGwei: lock.depositAmountGwei,

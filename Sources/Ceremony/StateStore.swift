@@ -70,7 +70,7 @@ final class StateStore {
     /// Appends a record durably (fsync) before the caller acts on it.
     func append(_ record: Record) throws(CeremonyError) {
         if handle == nil {
-            if !FileIO.exists(logPath) { FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600]) }
+            if !FileIO.exists(logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600]) }
             handle = FileHandle(forUpdatingAtPath: logPath)
             guard handle != nil else { throw .file(path: logPath, problem: "cannot open the ceremony log for writing") }
             _ = try? handle!.seekToEnd()

@@ -225,3 +225,32 @@ extension PoolCeremony {
                            mixers: mixes.map { Int($0.mixer.value) }, decryptors: decryptions.map { Int($0.member.value) })
     }
 }
+
+extension PoolCeremony {
+    /// Checks that a vote transcript approves `question` for this pool: the transcript verifies
+    /// from scratch, it was held under this pool's ballot key, its question is exactly `question`,
+    /// its options are yes and no, and "yes" has more votes than "no". Returns the transcript's
+    /// SHA-256 (recorded in the reshare definition).
+    public static func requireApproval(transcriptPath: String, lock: PoolLock, question: String) throws(CeremonyError) -> String {
+        let bytes = try FileIO.read(transcriptPath)
+        let transcript: VotingTranscript
+        let tally: Tally
+        do {
+            transcript = try VotingTranscript(json: Data(bytes))
+            tally = try transcript.verify()
+        } catch { throw .notApproved("\(transcriptPath): the vote transcript does not verify: \(error)") }
+        guard "0x" + Hex.encode(transcript.election.ballotPublicKey.compressed()) == lock.ballot.publicKey else {
+            throw .notApproved("\(transcriptPath): the vote was not held under this pool's ballot key")
+        }
+        guard transcript.election.question.text == question else {
+            throw .notApproved("\(transcriptPath): the vote was on \"\(transcript.election.question.text)\", not on this change (\"\(question)\")")
+        }
+        guard Set(tally.options) == ["yes", "no"], let yes = tally.options.firstIndex(of: "yes"), let no = tally.options.firstIndex(of: "no") else {
+            throw .notApproved("\(transcriptPath): the vote's options must be yes and no")
+        }
+        guard tally.counts[yes] > tally.counts[no] else {
+            throw .notApproved("\(transcriptPath): the change was not approved (yes \(tally.counts[yes]), no \(tally.counts[no]))")
+        }
+        return Hex.encode(SHA256.hash(bytes))
+    }
+}

@@ -188,7 +188,9 @@ extension PoolCommand {
         @Option(name: .customLong("add"), help: "Record (vring:…) or file of a member who joins; repeat.") var additions: [String] = []
         @Option(name: .customLong("replace"), help: "INDEX=RECORD: the member who takes over from INDEX; repeat.") var replacements: [String] = []
         @Option(help: "The new threshold (default: the current one, capped at the new size).") var threshold: Int?
-        @Option(help: "Where to write the reshare definition.") var out: String
+        @Option(help: "A vote transcript (`vring vote run`) that approved this change: checked and recorded.") var approvedBy: String?
+        @Flag(help: "Print the question to vote on for this change and exit (no definition is written).") var printQuestion = false
+        @Option(help: "Where to write the reshare definition.") var out: String?
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -207,10 +209,15 @@ extension PoolCommand {
             guard !removals.isEmpty || !adds.isEmpty || !replaces.isEmpty || threshold != nil else {
                 throw CeremonyError.invalidArgument(name: "--remove", problem: "give at least one of --remove, --add, --replace or --threshold")
             }
-            let d = try PoolDefinition.reshare(from: l, remove: removals, add: adds, replace: replaces, threshold: threshold)
+            let question = PoolDefinition.reshareQuestion(lock: l, remove: removals, add: adds, replace: replaces, threshold: threshold)
+            if printQuestion { print(question); return }
+            guard let out else { throw CeremonyError.invalidArgument(name: "--out", problem: "give the file to write the reshare definition to") }
+            let vote = try approvedBy.map { (path) throws(CeremonyError) in try PoolCeremony.requireApproval(transcriptPath: path, lock: l, question: question) }
+            let d = try PoolDefinition.reshare(from: l, remove: removals, add: adds, replace: replaces, threshold: threshold, approvedByVote: vote)
             try FileIO.writeJSON(d, to: out)
             if output.json {
                 print(Output.json(["definition": out, "definition_hash": d.definitionHash, "epoch": d.epoch, "threshold": d.threshold,
+                                   "approved_by_vote": vote ?? NSNull(),
                                    "members": d.members.map { ["index": $0.index, "name": $0.name] as [String: Any] }]))
             } else {
                 print("reshare definition \(out): epoch \(l.epoch) → \(d.epoch), \(l.threshold)-of-\(l.members.count) → \(d.threshold)-of-\(d.members.count)")

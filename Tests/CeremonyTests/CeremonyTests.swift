@@ -227,7 +227,7 @@ func concurrently<T: Sendable>(_ members: [Int], _ body: @escaping @Sendable (In
         // Secrets are 0600 and never overwritten.
         let attrs = try FileManager.default.attributesOfItem(atPath: pool.identities[0] + "/signing.key")
         #expect((attrs[.posixPermissions] as! NSNumber).intValue & 0o077 == 0)
-        #expect(throws: CeremonyError.self) { try IdentityDirectory.create(at: pool.identities[0], name: "again", address: "127.0.0.1:1", relay: "") }
+        #expect(throws: CeremonyError.self) { _ = try IdentityDirectory.create(at: pool.identities[0], name: "again", address: "127.0.0.1:1", relay: "") }
     }
 
     @Test func envelopesFromAnotherCeremonyAreRefused() throws {

@@ -11,8 +11,8 @@ final class Member {
     init(_ binary: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
         out = log.appendingPathExtension("out")
         err = log.appendingPathExtension("log")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.executableURL = binary
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: out)

@@ -151,10 +151,16 @@ final class PoolCLITests: XCTestCase {
         let s = try makePool(members: 4, threshold: 3)
         let formed = try start(s, [1, 2, 3, 4], "form") { self.form(s, $0) }.mapValues { $0.wait() }
         for i in 1...4 { XCTAssertEqual(formed[i]!.status, 0, formed[i]!.stderr) }
+        // The question is the canonical text of a change: replace member 4 by a newcomer.
+        try FileManager.default.createDirectory(at: s.root.appendingPathComponent("m5"), withIntermediateDirectories: true)
+        let newcomer = try vring("identity", "new", "--name", "m5", "--address", "127.0.0.1:\(s.base + 5)", "--out", s.identity(5)).stdout.trimmed
+        let edit = ["pool", "edit", "--lock", s.data(1) + "/lock.json", "--replace", "4=" + newcomer]
+        let question = try vring(edit + ["--print-question"]).stdout.trimmed
+        XCTAssertTrue(question.contains("replace 4 by m5"), question)
         let choices = [1: "yes", 2: "no", 3: "yes"]  // member 4 is present but abstains
         let results = try start(s, [1, 2, 3, 4], "vote") { i in
             ["vote", "run", "--lock", s.data(i) + "/lock.json", "--identity", s.identity(i), "--data-dir", s.data(i), "--password-file", s.password,
-             "--question", "Admit member 5?", "--options", "yes,no", "--transcript", s.data(i) + "/vote.json", "--json"]
+             "--question", question, "--options", "yes,no", "--transcript", s.data(i) + "/vote.json", "--json"]
                 + (choices[i].map { ["--choice", $0] } ?? [])
         }.mapValues { $0.wait() }
         for i in 1...4 {
@@ -176,6 +182,15 @@ final class PoolCLITests: XCTestCase {
         let refused = try vring("vote", "verify", "--transcript", tampered.path)
         XCTAssertEqual(refused.status, 1, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("tally"), refused.stderr)
+        // The passed vote authorises the change; a tampered transcript or another change does not.
+        let approved = try vring(edit + ["--approved-by", s.data(2) + "/vote.json", "--out", s.root.appendingPathComponent("reshare.json").path, "--json"])
+        XCTAssertEqual(approved.status, 0, approved.stderr)
+        XCTAssertEqual((try json(approved)["approved_by_vote"] as? String)?.count, 64)
+        XCTAssertEqual(try vring(edit + ["--approved-by", tampered.path, "--out", s.root.appendingPathComponent("r2.json").path]).status, 2)
+        let other = try vring(["pool", "edit", "--lock", s.data(1) + "/lock.json", "--remove", "2", "--approved-by", s.data(2) + "/vote.json",
+                               "--out", s.root.appendingPathComponent("r3.json").path])
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.stderr.contains("not on this change"), other.stderr)
     }
 
     func testRefusals() throws {
