@@ -60,6 +60,27 @@ final class NodeCLITests: XCTestCase {
         XCTAssertTrue(BLS.verify(publicKey: try PublicKey(bytes: Hex.decode(key)!), message: root, signature: signature), file: file, line: line)
     }
 
+    func testAFiveOfSevenPoolKeepsSigningWithTwoNodesDown() throws {
+        let s = try makePool(members: 7, threshold: 5)
+        let formed = try start(s, Array(1...7), "form") { self.form(s, $0) }.mapValues { $0.wait() }
+        for i in 1...7 { XCTAssertEqual(formed[i]!.status, 0, formed[i]!.stderr) }
+        let key = (try json(formed[1]!)["validators"] as! [String])[0]
+        let api = { (i: Int) in "http://127.0.0.1:\(s.base + 100 + i)" }
+        let nodes = try start(s, Array(1...7), "node") { i in
+            ["node", "run", "--lock", s.data(i) + "/lock.json", "--identity", s.identity(i), "--data-dir", s.data(i),
+             "--password-file", s.password, "--http", "127.0.0.1:\(s.base + 100 + i)"]
+        }
+        defer { for (_, n) in nodes where n.process.isRunning { n.process.terminate() } }
+        for i in 1...7 { try waitUp(api(i)) }
+        try signChecked(api(6), key: key, attestation(1, 3))
+        try signChecked(api(2), key: key, block(97))
+        XCTAssertEqual(http("POST", api(3) + "/api/v1/eth2/sign/" + key, body: attestation(1, 3, block: 8))?.status, 412)
+        // n − t = 2 nodes down.
+        for i in [1, 7] { kill(nodes[i]!.process.processIdentifier, SIGKILL); _ = nodes[i]!.wait() }
+        try signChecked(api(4), key: key, attestation(3, 4))
+        try signChecked(api(5), key: key, block(130))
+    }
+
     func testAPoolOfNodesSignsThroughTheHTTPAPI() throws {
         let s = try makePool(members: 4, threshold: 3)
         let formed = try start(s, [1, 2, 3, 4], "form") { self.form(s, $0) }.mapValues { $0.wait() }
