@@ -153,6 +153,8 @@ public struct IdentityDirectory: ~Copyable {
     public let boxKey: BoxKey
     /// The X25519 seed, kept to derive the key that seals this member's ceremony state.
     let boxSeed: SecureBytes
+    /// The Ed25519 seed, kept to hand out copies of the signing key (transport, envelopes).
+    let signingSeed: SecureBytes
 
     static let recordFile = "identity.json"
     static let signingFile = "signing.key"
@@ -170,33 +172,42 @@ public struct IdentityDirectory: ~Copyable {
         let signingKey = try! SigningKey(seed: signingSeed)
         let boxKey = try! BoxKey(seed: boxSeed)
         let record = try IdentityRecord(name: name, address: address, relay: relay, signingKey: signingKey, boxKey: boxKey.publicKey)
-        try signingSeed.withUnsafeBytes { (b) throws(CeremonyError) in try FileIO.writeAtomically(Array(b), to: "\(path)/\(signingFile)", mode: 0o600) }
-        try boxSeed.withUnsafeBytes { (b) throws(CeremonyError) in try FileIO.writeAtomically(Array(b), to: "\(path)/\(boxFile)", mode: 0o600) }
+        try writeSeed(signingSeed, to: "\(path)/\(signingFile)")
+        try writeSeed(boxSeed, to: "\(path)/\(boxFile)")
         try FileIO.writeJSON(record, to: "\(path)/\(recordFile)", mode: 0o644)
-        return IdentityDirectory(path: path, record: record, signingKey: signingKey, boxKey: boxKey, boxSeed: boxSeed)
+        return IdentityDirectory(path: path, record: record, signingKey: signingKey, boxKey: boxKey, boxSeed: boxSeed, signingSeed: signingSeed)
     }
 
     /// Loads an identity and checks that the keys match the record.
     public static func load(_ path: String) throws(CeremonyError) -> IdentityDirectory {
         let record = try FileIO.readJSON(IdentityRecord.self, from: "\(path)/\(recordFile)")
-        let signingSeed = SecureBytes(copying: try readSeed("\(path)/\(signingFile)"))
-        let boxSeed = SecureBytes(copying: try readSeed("\(path)/\(boxFile)"))
+        let signingSeed = try readSeed("\(path)/\(signingFile)")
+        let boxSeed = try readSeed("\(path)/\(boxFile)")
         let signingKey = try! SigningKey(seed: signingSeed)
         let boxKey = try! BoxKey(seed: boxSeed)
         guard signingKey.publicKey == record.signingKey, boxKey.publicKey == record.boxKey else {
             throw .file(path: path, problem: "the key files do not match identity.json (mixed-up identity directories?)")
         }
-        return IdentityDirectory(path: path, record: record, signingKey: signingKey, boxKey: boxKey, boxSeed: boxSeed)
+        return IdentityDirectory(path: path, record: record, signingKey: signingKey, boxKey: boxKey, boxSeed: boxSeed, signingSeed: signingSeed)
     }
 
-    private static func readSeed(_ path: String) throws(CeremonyError) -> [UInt8] {
+    /// Writes a seed (mode 0600), wiping the temporary copy.
+    private static func writeSeed(_ seed: borrowing SecureBytes, to path: String) throws(CeremonyError) {
+        var bytes = seed.withUnsafeBytes { Array($0) }
+        defer { bytes.withUnsafeMutableBytes { secureZero($0) } }
+        try FileIO.writeAtomically(bytes, to: path, mode: 0o600)
+    }
+
+    /// Reads a 32-byte seed straight into secure memory (the temporary copy is wiped).
+    private static func readSeed(_ path: String) throws(CeremonyError) -> SecureBytes {
         var st = stat()
         if stat(path, &st) == 0, st.st_mode & 0o077 != 0 {
             throw .file(path: path, problem: "is readable by other users; run: chmod 600 \(path)")
         }
-        let bytes = try FileIO.read(path)
+        var bytes = try FileIO.read(path)
+        defer { bytes.withUnsafeMutableBytes { secureZero($0) } }
         guard bytes.count == 32 else { throw .file(path: path, problem: "holds \(bytes.count) bytes, expected a 32-byte key seed") }
-        return bytes
+        return SecureBytes(copying: bytes)
     }
 
     /// A fresh copy of the X25519 key (the DKG participant consumes one).
@@ -204,8 +215,7 @@ public struct IdentityDirectory: ~Copyable {
 
     /// A fresh copy of the Ed25519 key (the transport consumes one).
     public func signingKeyCopy() throws(CeremonyError) -> SigningKey {
-        let seed = SecureBytes(copying: try FileIO.read("\(path)/\(Self.signingFile)"))
-        return try! SigningKey(seed: seed)
+        try! SigningKey(seed: signingSeed)
     }
 
     /// A 32-byte key for sealing this member's persisted state of one ceremony

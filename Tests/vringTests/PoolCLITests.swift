@@ -225,6 +225,16 @@ final class PoolCLITests: XCTestCase {
                           "--password-file", wrong, "--message", "00")
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("wrong password"), r.stderr)
+        // Malformed edits and node addresses are named.
+        let badReplace = try vring("pool", "edit", "--lock", s.data(1) + "/lock.json", "--replace", "garbage", "--out", edited)
+        XCTAssertEqual(badReplace.status, 2)
+        XCTAssertTrue(badReplace.stderr.contains("--replace"), badReplace.stderr)
+        XCTAssertEqual(try vring("pool", "edit", "--lock", s.data(1) + "/lock.json", "--out", edited).status, 2, "an edit that changes nothing")
+        XCTAssertEqual(try vring("pool", "edit", "--lock", s.data(1) + "/lock.json", "--remove", "9", "--out", edited).status, 2, "no member 9")
+        let badHTTP = try vring("node", "run", "--lock", s.data(1) + "/lock.json", "--identity", s.identity(1), "--data-dir", s.data(1),
+                                "--password-file", s.password, "--http", "nonsense")
+        XCTAssertEqual(badHTTP.status, 2)
+        XCTAssertTrue(badHTTP.stderr.contains("HOST:PORT"), badHTTP.stderr)
         // A keystore of another member is refused before any network traffic.
         let swapped = s.root.appendingPathComponent("swapped").path
         try FileManager.default.createDirectory(atPath: swapped + "/validator_keys", withIntermediateDirectories: true)
