@@ -99,6 +99,9 @@ final class StateStore {
             try? h.close()
         }
         try? FileManager.default.removeItem(atPath: directory)
+        // The parent `.vring-state` goes too once no other ceremony's state is left in it.
+        let parent = (directory as NSString).deletingLastPathComponent
+        if (try? FileManager.default.contentsOfDirectory(atPath: parent))?.isEmpty == true { try? FileManager.default.removeItem(atPath: parent) }
     }
 }
 
