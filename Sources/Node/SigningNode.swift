@@ -113,7 +113,11 @@ public actor SigningNode {
             }
             consensus = QuorumOverlap(isValid: isValid)
         default:
-            consensus = QBFT(members: members, me: me.index, roundTimeout: c.roundTimeout, isValid: isValid)
+            var memberKeys: [Int: SigningPublicKey] = [:]
+            for m in lock.members { memberKeys[m.index] = m.record.signingKey }
+            let auth = Ed25519ConsensusAuthenticator(domain: Array("vring/node/qbft/v1".utf8) + session + be32(UInt32(lock.epoch >> 32)) + be32(UInt32(lock.epoch & 0xffff_ffff)),
+                                                     key: try identity.signingKeyCopy(), keys: memberKeys)
+            consensus = QBFT(members: members, me: me.index, roundTimeout: c.roundTimeout, authenticator: auth, isValid: isValid)
         }
         let link = try await makeLink(LinkSetup(networkID: PoolCeremony.nodeNetworkID(lockHash), me: me.index, members: lock.members, listen: c.listen),
                                       try identity.signingKeyCopy())
@@ -266,6 +270,9 @@ public actor SigningNode {
         for m in out.broadcast {
             let e = envelope(.consensus, m.instance.bytes + m.encoded)
             await link.broadcast(e.encoded)
+        }
+        for (to, m) in out.direct {
+            await link.send(envelope(.consensus, m.instance.bytes + m.encoded).encoded, to: to)
         }
         for (id, value) in out.decided { await decided(id, value) }
     }
