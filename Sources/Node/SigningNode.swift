@@ -40,6 +40,11 @@ public struct NodeConfiguration: Sendable {
     public var dutyTimeout: TimeInterval = 4
     /// QBFT's first round deadline (doubles each round).
     public var roundTimeout: TimeInterval = 1
+    /// Test hook (`VRING_TEST_BYZANTINE=equivocate` in the CLI): this node lies. Every request it
+    /// relays, and every PROPOSE, PREPARE and COMMIT it sends, carries conflicting data (another
+    /// block root) for even-numbered members, properly signed. Used to show that honest nodes
+    /// never sign two conflicting messages; never set in production.
+    public var byzantine = false
 
     public init(lockPath: String, identityPath: String, dataDir: String, passwordFile: String, listen: String? = nil) {
         self.lockPath = lockPath; self.identityPath = identityPath; self.dataDir = dataDir; self.passwordFile = passwordFile; self.listen = listen
@@ -60,6 +65,8 @@ public actor SigningNode {
     let context: SigningContext
     let database: SlashingDatabase
     let consensus: any DutyConsensus
+    /// Kept only for the Byzantine test hook (which signs its lies).
+    let consensusAuth: Ed25519ConsensusAuthenticator?
     let link: any CeremonyLink
     let metrics: NodeMetrics
     let configuration: NodeConfiguration
@@ -106,6 +113,7 @@ public actor SigningNode {
         let validity = ValidityCache { value in Self.parseValue(value, lock: lock, context: context) != nil }
         let isValid: ([UInt8]) -> Bool = { validity.check($0) }
         let consensus: any DutyConsensus
+        var consensusAuth: Ed25519ConsensusAuthenticator?
         switch lock.consensus {
         case "quorum":
             guard 2 * lock.threshold > lock.members.count else {
@@ -118,6 +126,7 @@ public actor SigningNode {
             let auth = Ed25519ConsensusAuthenticator(domain: Array("vring/node/qbft/v1".utf8) + session + be32(UInt32(lock.epoch >> 32)) + be32(UInt32(lock.epoch & 0xffff_ffff)),
                                                      key: try identity.signingKeyCopy(), keys: memberKeys)
             consensus = QBFT(members: members, me: me.index, roundTimeout: c.roundTimeout, authenticator: auth, isValid: isValid)
+            if c.byzantine { consensusAuth = auth }
         }
         let link = try await makeLink(LinkSetup(networkID: PoolCeremony.nodeNetworkID(lockHash), me: me.index, members: lock.members, listen: c.listen),
                                       try identity.signingKeyCopy())
@@ -131,8 +140,8 @@ public actor SigningNode {
         }
         let node = SigningNode(lock: lock, me: me, lockPath: c.lockPath, session: session, keys: keys, identityKey: try identity.signingKeyCopy(),
                                shares: shares, groupKeys: try (0..<lock.validators.count).map { (k) throws(CeremonyError) in try lock.groupKey(k) },
-                               publicShares: publicShares, context: context, database: database, consensus: consensus, link: link,
-                               metrics: metrics, configuration: c)
+                               publicShares: publicShares, context: context, database: database, consensus: consensus, consensusAuth: consensusAuth,
+                               link: link, metrics: metrics, configuration: c)
         await node.run(log: log)
         log("\(me.label): node up for \(lock.validators.count) validator(s), \(lock.threshold)-of-\(lock.members.count), epoch \(lock.epoch), consensus \(lock.consensus)")
         return node
@@ -140,10 +149,12 @@ public actor SigningNode {
 
     init(lock: PoolLock, me: PoolMember, lockPath: String, session: [UInt8], keys: [UInt32: SigningPublicKey], identityKey: consuming SigningKey,
          shares: [Int: SecretKeyBox], groupKeys: [PublicKey], publicShares: [[Int: PublicKey]], context: SigningContext,
-         database: SlashingDatabase, consensus: any DutyConsensus, link: any CeremonyLink, metrics: NodeMetrics, configuration: NodeConfiguration) {
+         database: SlashingDatabase, consensus: any DutyConsensus, consensusAuth: Ed25519ConsensusAuthenticator?, link: any CeremonyLink,
+         metrics: NodeMetrics, configuration: NodeConfiguration) {
         self.lock = lock; self.me = me; self.lockPath = lockPath; self.session = session; self.keys = keys
         self.identityKey = identityKey; self.shares = shares; self.groupKeys = groupKeys; self.publicShares = publicShares
-        self.context = context; self.database = database; self.consensus = consensus; self.link = link; self.metrics = metrics
+        self.context = context; self.database = database; self.consensus = consensus; self.consensusAuth = consensusAuth
+        self.link = link; self.metrics = metrics
         self.configuration = configuration
     }
 
@@ -206,8 +217,11 @@ public actor SigningNode {
         var duty = duties[id] ?? Duty(validator: validator)
         duty.requested = value
         duties[id] = duty
-        let e = envelope(.dutyRequest, id.bytes + value)
-        await link.broadcast(e.encoded)
+        if configuration.byzantine {
+            await equivocate(value) { envelope(.dutyRequest, id.bytes + $0) }
+        } else {
+            await link.broadcast(envelope(.dutyRequest, id.bytes + value).encoded)
+        }
         await apply(consensus.propose(id, value: value, now: Date()))
         if var pending = duties[id], pending.value == value, pending.signature == nil {
             tryCombine(&pending)  // decided before this client asked: the partials may all be here
@@ -268,6 +282,14 @@ public actor SigningNode {
 
     func apply(_ out: ConsensusOutput) async {
         for m in out.broadcast {
+            if let auth = consensusAuth, configuration.byzantine, [.propose, .prepare, .commit].contains(m.kind) {
+                await equivocate(m.value) { v in
+                    let lie = v == m.value ? m : ConsensusMessage.signed(kind: m.kind, instance: m.instance, round: m.round, value: v,
+                                                                         justification: m.justification, by: auth, signer: me.index)
+                    return envelope(.consensus, m.instance.bytes + lie.encoded)
+                }
+                continue
+            }
             let e = envelope(.consensus, m.instance.bytes + m.encoded)
             await link.broadcast(e.encoded)
         }
@@ -346,6 +368,21 @@ public actor SigningNode {
     }
 
     // MARK: - Helpers
+
+    /// Byzantine test hook: odd-numbered members get `value`, even-numbered ones a conflicting
+    /// value (the last 32-byte root in the request changed).
+    func equivocate(_ value: [UInt8], _ wrap: ([UInt8]) -> Envelope) async {
+        let text = String(decoding: value.dropFirst(4), as: UTF8.self)
+        var lie = value
+        if let r = text.range(of: #""0x[0-9a-fA-F]{64}""#, options: [.regularExpression, .backwards]) {
+            let at = text.index(r.lowerBound, offsetBy: 3)
+            let flipped = text[at] == "f" ? "e" : "f"
+            lie = Array(value.prefix(4)) + Array(text.replacingCharacters(in: at...at, with: flipped).utf8)
+        }
+        for m in lock.members where m.index != me.index {
+            await link.send(wrap(m.index % 2 == 0 ? lie : value).encoded, to: m.index)
+        }
+    }
 
     func envelope(_ kind: EnvelopeKind, _ body: [UInt8]) -> Envelope {
         Envelope(kind: kind, session: session, epoch: lock.epoch, sender: UInt32(me.index), body: body, key: identityKey)

@@ -31,14 +31,19 @@ extension NodeCommand {
         @OptionGroup var ceremony: CeremonyOptions
 
         func run() throws {
-            let configuration = NodeConfiguration(lockPath: lock, identityPath: ceremony.identity, dataDir: dataDir,
+            var configuration = NodeConfiguration(lockPath: lock, identityPath: ceremony.identity, dataDir: dataDir,
                                                   passwordFile: passwordFile, listen: ceremony.listen)
+            if ProcessInfo.processInfo.environment["VRING_TEST_BYZANTINE"] == "equivocate" {
+                configuration.byzantine = true
+                ceremony.log("test hook VRING_TEST_BYZANTINE=equivocate: this node sends conflicting data to even-numbered members")
+            }
+            let nodeConfiguration = configuration
             let api = try HostPort(parsing: http)
             let metricsAddress = try metrics.map { (m) throws(CeremonyError) in try HostPort(parsing: m) }
             let log = ceremony.log
             _ = try runCeremony { () throws(CeremonyError) in
                 let nodeMetrics = NodeMetrics()
-                let node = try await SigningNode.start(configuration, metrics: nodeMetrics, log: log)
+                let node = try await SigningNode.start(nodeConfiguration, metrics: nodeMetrics, log: log)
                 var services: [any Service] = [NodeHTTP.application(node: node, host: api.host, port: api.port)]
                 if let m = metricsAddress { services.append(NodeHTTP.metricsApplication(metrics: nodeMetrics, host: m.host, port: m.port)) }
                 let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: .init(label: "vring.node")))

@@ -13,6 +13,10 @@ final class NodeCLITests: XCTestCase {
     struct HTTPResult { let status: Int; let body: String }
 
     func http(_ method: String, _ url: String, body: [UInt8]? = nil, accept: String = "application/json") -> HTTPResult? {
+        Self.request(method, url, body: body, accept: accept)
+    }
+
+    static func request(_ method: String, _ url: String, body: [UInt8]? = nil, accept: String = "application/json") -> HTTPResult? {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.timeoutInterval = 15
@@ -81,6 +85,81 @@ final class NodeCLITests: XCTestCase {
         try signChecked(api(5), key: key, block(130))
     }
 
+    /// Member 4 runs with `VRING_TEST_BYZANTINE=equivocate`: it relays requests and sends every
+    /// proposal, prepare and commit with conflicting data (another root) to member 2, correctly
+    /// signed. Validator clients meanwhile ask node 1 and the liar for the same attestation and
+    /// node 3 for a conflicting one. Honest nodes never sign two conflicting messages, the pool
+    /// never returns signatures over two different roots for one target, and it keeps signing.
+    func testAByzantineNodeNeverMakesHonestNodesSignConflictingData() throws {
+        let s = try makePool(members: 4, threshold: 3)
+        let formed = try start(s, [1, 2, 3, 4], "form") { self.form(s, $0) }.mapValues { $0.wait() }
+        for i in 1...4 { XCTAssertEqual(formed[i]!.status, 0, formed[i]!.stderr) }
+        let key = (try json(formed[1]!)["validators"] as! [String])[0]
+        let api = { (i: Int) in "http://127.0.0.1:\(s.base + 100 + i)" }
+        let nodes = try start(s, [1, 2, 3, 4], "node", { i in
+            ["node", "run", "--lock", s.data(i) + "/lock.json", "--identity", s.identity(i), "--data-dir", s.data(i),
+             "--password-file", s.password, "--http", "127.0.0.1:\(s.base + 100 + i)"]
+        }, environment: [4: ["VRING_TEST_BYZANTINE": "equivocate"]])
+        defer { for (_, n) in nodes where n.process.isRunning { n.process.terminate() } }
+        for i in 1...4 { try waitUp(api(i)) }
+        XCTAssertTrue(try String(contentsOfFile: s.log(4, "node").path + ".log", encoding: .utf8).contains("VRING_TEST_BYZANTINE"))
+
+        let context = SigningContext(network: .hoodi)
+        var honestSigned = 0
+        for target in UInt64(10)...17 {
+            let asks: [(node: Int, body: [UInt8])] = [(1, attestation(target - 1, target)), (4, attestation(target - 1, target)),
+                                                      (3, attestation(target - 1, target, block: 9))]
+            let results = ResultsBox()
+            let group = DispatchGroup()
+            for (k, ask) in asks.enumerated() {
+                group.enter()
+                let url = api(ask.node) + "/api/v1/eth2/sign/" + key
+                DispatchQueue.global().async {
+                    let r = NodeCLITests.request("POST", url, body: ask.body)
+                    results.set(k, r)
+                    group.leave()
+                }
+            }
+            group.wait()
+            var roots = Set<[UInt8]>()
+            for (k, ask) in asks.enumerated() {
+                guard let r = results.get(k), r.status == 200 else { continue }
+                let object = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as! [String: Any]
+                let signature = try Signature(bytes: Hex.decode(object["signature"] as! String)!)
+                let root = try SigningRequest(json: Data(ask.body), context: context).signingRoot
+                XCTAssertTrue(BLS.verify(publicKey: try PublicKey(bytes: Hex.decode(key)!), message: root, signature: signature),
+                              "target \(target): node \(ask.node)'s signature is over what it was asked")
+                roots.insert(root)
+                if ask.node != 4 { honestSigned += 1 }
+            }
+            XCTAssertLessThanOrEqual(roots.count, 1, "target \(target): the pool signed two different attestations")
+            XCTAssertEqual(roots.count, 1, "target \(target): the pool still signs one of them")
+        }
+        XCTAssertGreaterThanOrEqual(honestSigned, 8, "requests to honest nodes are answered")
+
+        // Every honest node's slashing database: at most one signing root per target, the same
+        // at all three, and each target signed by at least t − 1 = 2 of them.
+        for i in 1...4 { nodes[i]!.process.terminate(); _ = nodes[i]!.wait() }
+        var rootsByTarget: [UInt64: Set<[UInt8]>] = [:]
+        var signers: [UInt64: Int] = [:]
+        for i in 1...3 {
+            let db = try SlashingDatabase(path: s.data(i) + "/slashing-protection.sqlite", genesisValidatorsRoot: Network.hoodi.genesisValidatorsRoot)
+            let history = try db.history(pubkey: Hex.decode(key)!)
+            var seen: [UInt64: Int] = [:]
+            for a in history.attestations {
+                rootsByTarget[a.targetEpoch, default: []].insert(a.signingRoot ?? [])
+                seen[a.targetEpoch, default: 0] += 1
+            }
+            for (target, count) in seen {
+                XCTAssertEqual(count, 1, "node \(i) signed \(count) attestations for target \(target)")
+                signers[target, default: 0] += 1
+            }
+        }
+        XCTAssertEqual(Set(rootsByTarget.keys), Set(UInt64(10)...17))
+        for (target, roots) in rootsByTarget { XCTAssertEqual(roots.count, 1, "target \(target): honest nodes signed different data") }
+        for (target, count) in signers { XCTAssertGreaterThanOrEqual(count, 2, "target \(target)") }
+    }
+
     func testAPoolOfNodesSignsThroughTheHTTPAPI() throws {
         let s = try makePool(members: 4, threshold: 3)
         let formed = try start(s, [1, 2, 3, 4], "form") { self.form(s, $0) }.mapValues { $0.wait() }
@@ -143,3 +222,9 @@ final class NodeCLITests: XCTestCase {
 }
 
 private final class HTTPBox: @unchecked Sendable { var result: NodeCLITests.HTTPResult? }
+private final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Int: NodeCLITests.HTTPResult] = [:]
+    func set(_ k: Int, _ r: NodeCLITests.HTTPResult?) { lock.withLock { results[k] = r } }
+    func get(_ k: Int) -> NodeCLITests.HTTPResult? { lock.withLock { results[k] } }
+}
