@@ -2,6 +2,7 @@ import BLS12381
 import Ceremony
 import Foundation
 import Hummingbird
+import Logging
 
 // The Web3Signer-compatible HTTP API (the Ethereum consensus signing subset):
 //   GET  /upcheck                          → 200 "OK"
@@ -15,7 +16,7 @@ import Hummingbird
 
 public enum NodeHTTP {
     /// The application serving the signing API for `node`.
-    public static func application(node: SigningNode, host: String, port: Int) -> some ApplicationProtocol {
+    public static func application(node: SigningNode, host: String, port: Int, logger: Logger = Logger(label: "vring.http")) -> some ApplicationProtocol {
         let router = Router()
         router.get("upcheck") { _, _ -> String in "OK" }
         router.get("api/v1/eth2/publicKeys") { _, _ -> Response in
@@ -42,15 +43,15 @@ public enum NodeHTTP {
                                 body: .init(byteBuffer: ByteBuffer(string: #"{"error":"\#(message)"}"#)))
             }
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "vring"))
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "vring"), logger: logger)
     }
 
     /// The metrics listener.
-    public static func metricsApplication(metrics: NodeMetrics, host: String, port: Int) -> some ApplicationProtocol {
+    public static func metricsApplication(metrics: NodeMetrics, host: String, port: Int, logger: Logger = Logger(label: "vring.metrics")) -> some ApplicationProtocol {
         let router = Router()
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "vring-metrics"))
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "vring-metrics"), logger: logger)
     }
 }

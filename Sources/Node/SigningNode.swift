@@ -2,6 +2,7 @@ import BLS12381
 import Ceremony
 import DKG
 import Foundation
+import Logging
 import Primitives
 import SlashingProtection
 import Staking
@@ -70,6 +71,7 @@ public actor SigningNode {
     let link: any CeremonyLink
     let metrics: NodeMetrics
     let configuration: NodeConfiguration
+    let logger: Logger
     var pump: Task<Void, Never>?
     var ticker: Task<Void, Never>?
 
@@ -90,7 +92,7 @@ public actor SigningNode {
 
     /// Loads the lock, identity, shares (checked against the lock's public shares) and the
     /// slashing database, and connects to the other members.
-    public static func start(_ c: NodeConfiguration, metrics: NodeMetrics, log: @escaping ProgressLog,
+    public static func start(_ c: NodeConfiguration, metrics: NodeMetrics, logger: Logger = Logger(label: "vring.node"),
                              link makeLink: LinkFactory = NetworkLink.make) async throws(CeremonyError) -> SigningNode {
         let lock = try PoolLock.load(c.lockPath)
         let identity = try IdentityDirectory.load(c.identityPath)
@@ -141,30 +143,40 @@ public actor SigningNode {
         let node = SigningNode(lock: lock, me: me, lockPath: c.lockPath, session: session, keys: keys, identityKey: try identity.signingKeyCopy(),
                                shares: shares, groupKeys: try (0..<lock.validators.count).map { (k) throws(CeremonyError) in try lock.groupKey(k) },
                                publicShares: publicShares, context: context, database: database, consensus: consensus, consensusAuth: consensusAuth,
-                               link: link, metrics: metrics, configuration: c)
-        await node.run(log: log)
-        log("\(me.label): node up for \(lock.validators.count) validator(s), \(lock.threshold)-of-\(lock.members.count), epoch \(lock.epoch), consensus \(lock.consensus)")
+                               link: link, metrics: metrics, configuration: c, logger: logger)
+        await node.run()
+        logger.info("node up", metadata: ["member": "\(me.index)", "name": "\(me.record.name)", "validators": "\(lock.validators.count)",
+                                          "threshold": "\(lock.threshold)", "members": "\(lock.members.count)", "epoch": "\(lock.epoch)",
+                                          "consensus": "\(lock.consensus)", "pool": "\(lock.name)"])
         return node
     }
 
     init(lock: PoolLock, me: PoolMember, lockPath: String, session: [UInt8], keys: [UInt32: SigningPublicKey], identityKey: consuming SigningKey,
          shares: [Int: SecretKeyBox], groupKeys: [PublicKey], publicShares: [[Int: PublicKey]], context: SigningContext,
          database: SlashingDatabase, consensus: any DutyConsensus, consensusAuth: Ed25519ConsensusAuthenticator?, link: any CeremonyLink,
-         metrics: NodeMetrics, configuration: NodeConfiguration) {
+         metrics: NodeMetrics, configuration: NodeConfiguration, logger: Logger) {
         self.lock = lock; self.me = me; self.lockPath = lockPath; self.session = session; self.keys = keys
         self.identityKey = identityKey; self.shares = shares; self.groupKeys = groupKeys; self.publicShares = publicShares
         self.context = context; self.database = database; self.consensus = consensus; self.consensusAuth = consensusAuth
         self.link = link; self.metrics = metrics
         self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "member"] = "\(me.index)"
+        self.logger = logger
     }
 
-    func run(log: @escaping ProgressLog) {
+    func run() {
         let events = link.events
+        let logger = self.logger
         pump = Task { [weak self] in
             for await event in events {
                 guard let self else { return }
-                if case let .message(from, payload) = event { await self.handle(payload, from: from) }
-                if case let .refused(remote, reason) = event { log("refused a connection from \(remote): \(reason)") }
+                switch event {
+                case let .message(from, payload): await self.handle(payload, from: from)
+                case let .connected(peer): logger.info("peer connected", metadata: ["peer": "\(peer)"])
+                case let .disconnected(peer, reason): logger.warning("peer disconnected", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+                case let .refused(remote, reason): logger.warning("connection refused", metadata: ["remote": "\(remote)", "reason": "\(reason)"])
+                }
             }
         }
         ticker = Task { [weak self] in
@@ -194,8 +206,18 @@ public actor SigningNode {
     public func sign(pubkey: String, body: [UInt8]) async -> Result<Signature, NodeRefusal> {
         let started = ContinuousClock.now
         let result = await signInner(pubkey: pubkey, body: body)
-        metrics.dutyLatency.record(ContinuousClock.now - started)
-        if case .failure = result { metrics.refusals.increment() }
+        let elapsed = ContinuousClock.now - started
+        metrics.dutyLatency.record(elapsed)
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        var meta: Logger.Metadata = ["validator": "\(pubkey.prefix(18))", "latency_ms": "\((ms * 10).rounded() / 10)"]
+        if let kind = Self.requestKind(body) { meta["type"] = "\(kind)" }
+        switch result {
+        case .success: logger.info("signed", metadata: meta)
+        case .failure(let refusal):
+            metrics.refusals.increment()
+            meta["status"] = "\(refusal.status)"; meta["reason"] = "\(refusal.message)"
+            logger.warning("refused", metadata: meta)
+        }
         return result
     }
 
@@ -303,6 +325,7 @@ public actor SigningNode {
     func decided(_ id: InstanceID, _ value: [UInt8]) async {
         metrics.decisions.increment()
         guard let (validator, request) = Self.parseValue(value, lock: lock, context: context) else { return }
+        logger.debug("duty decided", metadata: ["duty": "\(id)", "type": "\(request.kind.rawValue)", "validator_index": "\(validator)"])
         var d = duties[id] ?? Duty(validator: validator)
         d.value = value
         d.root = request.signingRoot
@@ -315,6 +338,7 @@ public actor SigningNode {
         do {
             _ = try database.checkAndRecord(request, pubkey: groupKeys[validator].compressed)
         } catch {
+            logger.warning("slashing protection refused a decided duty", metadata: ["duty": "\(id)", "type": "\(request.kind.rawValue)", "reason": "\(error)"])
             d.refusal = NodeRefusal(status: 412, message: "slashing protection: \(error)")
             for w in d.waiters { w.resume(returning: .failure(d.refusal!)) }
             d.waiters = []
@@ -356,10 +380,12 @@ public actor SigningNode {
         } catch {
             if case .notEnoughValidPartials(_, _, let invalid) = error {
                 for m in invalid { d.partials[Int(m.value)] = nil; d.invalid.insert(Int(m.value)); metrics.invalidPartial(from: Int(m.value)) }
+                if !invalid.isEmpty { logger.warning("invalid partial signatures", metadata: ["from": "\(invalid.map { Int($0.value) }.sorted())"]) }
             }
             return
         }
         for m in result.invalid { d.partials[Int(m.value)] = nil; d.invalid.insert(Int(m.value)); metrics.invalidPartial(from: Int(m.value)) }
+        if !result.invalid.isEmpty { logger.warning("invalid partial signatures", metadata: ["from": "\(result.invalid.map { Int($0.value) }.sorted())"]) }
         d.signature = result.signature
         if d.requested == nil || d.requested == d.value {
             for w in d.waiters { w.resume(returning: .success(result.signature)) }
@@ -386,6 +412,11 @@ public actor SigningNode {
 
     func envelope(_ kind: EnvelopeKind, _ body: [UInt8]) -> Envelope {
         Envelope(kind: kind, session: session, epoch: lock.epoch, sender: UInt32(me.index), body: body, key: identityKey)
+    }
+
+    /// The request's `type` field, for logs (nil when it is not JSON).
+    static func requestKind(_ body: [UInt8]) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["type"] as? String
     }
 
     func stillCurrent() -> Bool {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BLS12381
 import Ceremony
 import Foundation
+import Logging
 import Node
 import Staking
 
@@ -141,7 +142,7 @@ struct BenchPool {
         for i in 1...n {
             var c = NodeConfiguration(lockPath: "\(root)/data\(i)/lock.json", identityPath: "\(root)/id\(i)", dataDir: "\(root)/data\(i)", passwordFile: "\(root)/password")
             c.dutyTimeout = 10
-            nodes.append(try await SigningNode.start(c, metrics: NodeMetrics(), log: { _ in }))
+            nodes.append(try await SigningNode.start(c, metrics: NodeMetrics(), logger: Logger(label: "vring.node", factory: { _ in SwiftLogNoOpLogHandler() })))
         }
         // Wait until every node is connected to every other (the first duty would pay for it).
         try? await Task.sleep(nanoseconds: 1_000_000_000)

@@ -55,7 +55,7 @@ struct NodePool {
                                       passwordFile: password)
             c.dutyTimeout = 3
             c.roundTimeout = 0.5
-            nodes[i] = try await SigningNode.start(c, metrics: NodeMetrics(), log: { _ in }, link: hub.factory)
+            nodes[i] = try await SigningNode.start(c, metrics: NodeMetrics(), link: hub.factory)
         }
         return nodes
     }

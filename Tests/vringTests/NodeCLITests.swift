@@ -169,6 +169,7 @@ final class NodeCLITests: XCTestCase {
         func node(_ i: Int) -> [String] {
             ["node", "run", "--lock", s.data(i) + "/lock.json", "--identity", s.identity(i), "--data-dir", s.data(i),
              "--password-file", s.password, "--http", "127.0.0.1:\(s.base + 100 + i)"] + (i == 1 ? ["--metrics", "127.0.0.1:\(s.base + 200)"] : [])
+                + (i == 2 ? ["--log-format", "json", "--log-level", "debug"] : [])
         }
         var nodes = try start(s, [1, 2, 3, 4], "node") { node($0) }
         defer { for (_, n) in nodes where n.process.isRunning { n.process.terminate() } }
@@ -180,6 +181,19 @@ final class NodeCLITests: XCTestCase {
         XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(keys.body.utf8)) as? [String], [key])
         try signChecked(api(2), key: key, attestation(1, 5))
         try signChecked(api(4), key: key, block(200))
+        // Node 2 logs JSON lines (swift-log): the signed duty with its type and latency, no secrets.
+        let lines = try String(contentsOfFile: s.log(2, "node").path + ".log", encoding: .utf8).split(separator: "\n")
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(objects.count, lines.count, "every line is a JSON object: \(lines.prefix(3))")
+        XCTAssertTrue(objects.contains { $0["msg"] as? String == "node up" && $0["member"] as? String == "2" && $0["threshold"] as? String == "3" })
+        XCTAssertTrue(objects.contains { $0["msg"] as? String == "signed" && $0["type"] as? String == "ATTESTATION" && $0["latency_ms"] != nil }, "\(objects)")
+        XCTAssertTrue(objects.contains { $0["msg"] as? String == "duty decided" }, "debug level shows decisions")
+        let password = try String(contentsOfFile: s.password, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(lines.contains { $0.contains(password) })
+        let badFormat = try vring("node", "run", "--lock", s.data(1) + "/lock.json", "--identity", s.identity(1), "--data-dir", s.data(1),
+                                  "--password-file", s.password, "--http", "127.0.0.1:1", "--log-format", "xml")
+        XCTAssertNotEqual(badFormat.status, 0)
+        XCTAssertTrue(badFormat.stderr.contains("--log-format must be text or json"), badFormat.stderr)
         // The same attestation again is allowed; a double vote, a surround vote and a second block
         // for the same slot are refused with 412.
         try signChecked(api(1), key: key, attestation(1, 5))

@@ -43,6 +43,10 @@ extension XCTestCase {
     func makePool(members n: Int, threshold t: Int, phaseSeconds: Int = 5) throws -> Scratch {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("vring-pool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        // Kept for inspection when the test fails, removed otherwise.
+        addTeardownBlock { [weak self] in
+            if (self?.testRun?.failureCount ?? 1) == 0 { try? FileManager.default.removeItem(at: root) }
+        }
         let s = Scratch(root: root, base: Int.random(in: 21000...60000))
         try Data("pool test password\n".utf8).write(to: URL(fileURLWithPath: s.password))
         var records: [String] = []
