@@ -72,6 +72,8 @@ public actor SigningNode {
     let metrics: NodeMetrics
     let configuration: NodeConfiguration
     let logger: Logger
+    /// Slashing-database writes, one at a time, off the cooperative pool.
+    let databaseQueue = DispatchQueue(label: "vring.node.slashing")
     var pump: Task<Void, Never>?
     var ticker: Task<Void, Never>?
 
@@ -335,18 +337,29 @@ public actor SigningNode {
             d.waiters = []
         }
         guard !d.signed else { duties[id] = d; return }
-        do {
-            _ = try database.checkAndRecord(request, pubkey: groupKeys[validator].compressed)
-        } catch {
+        // Claimed before the write: no second record or partial for this duty while it is in flight.
+        d.signed = true
+        duties[id] = d
+        // The durable write (SQLite, synchronous=FULL: an fsync) runs on this node's own serial
+        // queue, not on a thread of Swift's cooperative pool, which other duties need meanwhile.
+        let database = self.database
+        let pubkey = groupKeys[validator].compressed
+        let recorded: Result<Void, any Error> = await withCheckedContinuation { c in
+            databaseQueue.async {
+                do { _ = try database.checkAndRecord(request, pubkey: pubkey); c.resume(returning: .success(())) } catch {
+                    c.resume(returning: .failure(error))
+                }
+            }
+        }
+        if case .failure(let error) = recorded {
             logger.warning("slashing protection refused a decided duty", metadata: ["duty": "\(id)", "type": "\(request.kind.rawValue)", "reason": "\(error)"])
+            var d = duties[id] ?? Duty(validator: validator)
             d.refusal = NodeRefusal(status: 412, message: "slashing protection: \(error)")
             for w in d.waiters { w.resume(returning: .failure(d.refusal!)) }
             d.waiters = []
             duties[id] = d
             return
         }
-        d.signed = true
-        duties[id] = d
         let partial = shares[validator]!.sign(request.signingRoot)
         receivePartial(id, partial, from: me.index)
         await link.broadcast(envelope(.dutyPartial, id.bytes + partial.compressed).encoded)
