@@ -112,4 +112,61 @@ func attestation(source: UInt64, target: UInt64, block: UInt8 = 1) -> [UInt8] {
         if case .failure(let r) = await nodes[1]!.sign(pubkey: key, body: attestation(source: 7, target: 8)) { #expect(r.status == 503) } else { Issue.record("signed with fewer than t nodes") }
         for i in [1, 2] { await nodes[i]!.shutdown() }
     }
+
+    /// The slashing database is keyed by the validator (group) key, so a reshare needs no
+    /// export or rewrite: after member 4 is replaced, the continuing members' nodes (new shares,
+    /// epoch 1) still refuse a double vote against what the pool signed at epoch 0. A node still
+    /// running on the old lock refuses to sign (epoch fencing).
+    @Test func slashingProtectionSurvivesAReshare() async throws {
+        let pool = try await NodePool.form(members: 4, threshold: 3, consensus: "qbft")
+        let hub = LocalHub()
+        let nodes = try await pool.startNodes([1, 2, 3, 4], hub: hub)
+        let key = pool.lock.validators[0].publicKey
+        let groupKey = try pool.lock.groupKey(0)
+        _ = try await nodes[1]!.sign(pubkey: key, body: attestation(source: 1, target: 5)).get()
+
+        // Replace member 4 by member 5 while the nodes run.
+        let newcomer = try IdentityDirectory.create(at: "\(pool.root)/id5", name: "m5", address: "127.0.0.1:30005", relay: "").record
+        var reshare = try PoolDefinition.reshare(from: pool.lock, remove: [], add: [], replace: [(4, newcomer)], threshold: nil)
+        for i in [1, 2, 3, 5] { try reshare.approve(with: try IdentityDirectory.load("\(pool.root)/id\(i)")) }
+        let definition = "\(pool.root)/reshare.json"
+        try FileIO.writeJSON(reshare, to: definition)
+        let reshareHub = LocalHub()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 1...5 {
+                group.addTask {
+                    _ = try await PoolCeremony.reshare(definitionPath: definition, identityPath: "\(pool.root)/id\(i)", dataDir: "\(pool.root)/data\(i)",
+                                                       passwordFile: pool.password, keystoreKDF: .scrypt(n: 1024, r: 8, p: 1), log: { _ in },
+                                                       link: reshareHub.factory)
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Epoch fencing: the running epoch-0 nodes see the new lock.json and stop signing.
+        if case .failure(let r) = await nodes[1]!.sign(pubkey: key, body: attestation(source: 5, target: 7)) { #expect(r.status == 503, "\(r.message)") }
+        else { Issue.record("an epoch-0 node signed after the reshare") }
+        for (_, n) in nodes { await n.shutdown() }
+
+        // The epoch-1 nodes use the same databases, untouched.
+        let hub1 = LocalHub()
+        var nodes1: [Int: SigningNode] = [:]
+        for i in [1, 2, 3, 5] {
+            var c = NodeConfiguration(lockPath: "\(pool.root)/data\(i)/lock.json", identityPath: "\(pool.root)/id\(i)", dataDir: "\(pool.root)/data\(i)",
+                                      passwordFile: pool.password)
+            c.dutyTimeout = 3
+            c.roundTimeout = 0.5
+            nodes1[i] = try await SigningNode.start(c, metrics: NodeMetrics(), link: hub1.factory)
+        }
+        #expect(await nodes1[1]!.lock.epoch == 1)
+        guard case .failure(let refused) = await nodes1[2]!.sign(pubkey: key, body: attestation(source: 1, target: 5, block: 9)) else {
+            Issue.record("a double vote against the epoch-0 history was signed at epoch 1"); return
+        }
+        #expect(refused.status == 412, "\(refused.message)")
+        let later = attestation(source: 5, target: 7)
+        let root = try SigningRequest(json: Data(later), context: SigningContext(network: .hoodi)).signingRoot
+        let signature = try await nodes1[5]!.sign(pubkey: key, body: later).get()
+        #expect(BLS.verify(publicKey: groupKey, message: root, signature: signature), "the new committee signs under the unchanged key")
+        for (_, n) in nodes1 { await n.shutdown() }
+        try? FileManager.default.removeItem(atPath: pool.root)
+    }
 }
