@@ -206,6 +206,8 @@ public protocol DutyConsensus: AnyObject {
     func tick(now: Date) -> ConsensusOutput
     /// The decided value, once there is one.
     func decision(_ instance: InstanceID) -> [UInt8]?
+    /// The round an instance is in, or was decided in (1 when there are no rounds).
+    func round(_ instance: InstanceID) -> UInt32
     /// Forgets an instance (after its duty is done).
     func forget(_ instance: InstanceID)
 }
@@ -494,6 +496,7 @@ public final class QBFT: DutyConsensus {
     }
 
     public func decision(_ instance: InstanceID) -> [UInt8]? { instances[instance]?.decided }
+    public func round(_ instance: InstanceID) -> UInt32 { instances[instance]?.round ?? 1 }
     public func forget(_ instance: InstanceID) { instances[instance] = nil }
 }
 
@@ -514,6 +517,7 @@ public final class QuorumOverlap: DutyConsensus {
     public func receive(_ message: ConsensusMessage, from: Int, now: Date) -> ConsensusOutput { ConsensusOutput() }
     public func tick(now: Date) -> ConsensusOutput { ConsensusOutput() }
     public func decision(_ instance: InstanceID) -> [UInt8]? { decided[instance] }
+    public func round(_ instance: InstanceID) -> UInt32 { 1 }
     public func forget(_ instance: InstanceID) { decided[instance] = nil }
 }
 

@@ -9,6 +9,8 @@ public final class NodeMetrics: Sendable {
     let decisions: Counter
     let consensusMessages: Counter
     let partialsSent: Counter
+    let roundChanges: Counter
+    let decidedRound: ValueHistogram
 
     public init() {
         dutyLatency = registry.makeDurationHistogram(
@@ -18,10 +20,13 @@ public final class NodeMetrics: Sendable {
         refusals = registry.makeCounter(descriptor: Self.name("refusals", "total", "Requests answered with an error (slashing protection, conflicts, timeouts)"))
         decisions = registry.makeCounter(descriptor: Self.name("consensus_decisions", "total", "Duties decided by consensus"))
         consensusMessages = registry.makeCounter(descriptor: Self.name("consensus_messages", "total", "Consensus messages received"))
+        roundChanges = registry.makeCounter(descriptor: Self.name("consensus_round_changes", "total", "Rounds this node moved on from (timeouts or f + 1 round changes)"))
+        decidedRound = registry.makeValueHistogram(descriptor: Self.name("consensus_decided_round", nil, "The consensus round in which each duty was decided (1 = no round change)"),
+                                                   buckets: [1, 2, 3, 4, 6, 8])
         partialsSent = registry.makeCounter(descriptor: Self.name("partial_signatures_sent", "total", "Partial signatures this node produced"))
     }
 
-    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+    static func name(_ metric: String, _ unit: String?, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "vring", metricName: metric, unitName: unit, helpText: help)
     }
 

@@ -305,6 +305,7 @@ public actor SigningNode {
     }
 
     func apply(_ out: ConsensusOutput) async {
+        for m in out.broadcast where m.kind == .roundChange { metrics.roundChanges.increment() }
         for m in out.broadcast {
             if let auth = consensusAuth, configuration.byzantine, [.propose, .prepare, .commit].contains(m.kind) {
                 await equivocate(m.value) { v in
@@ -326,6 +327,7 @@ public actor SigningNode {
     /// A value was decided: slashing check, partial signature, broadcast.
     func decided(_ id: InstanceID, _ value: [UInt8]) async {
         metrics.decisions.increment()
+        metrics.decidedRound.record(Double(consensus.round(id)))
         guard let (validator, request) = Self.parseValue(value, lock: lock, context: context) else { return }
         logger.debug("duty decided", metadata: ["duty": "\(id)", "type": "\(request.kind.rawValue)", "validator_index": "\(validator)"])
         var d = duties[id] ?? Duty(validator: validator)

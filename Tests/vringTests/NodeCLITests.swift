@@ -220,6 +220,8 @@ final class NodeCLITests: XCTestCase {
         XCTAssertEqual(metrics?.status, 200)
         XCTAssertTrue(metrics?.body.contains("vring_duty_latency_seconds") ?? false, metrics?.body ?? "")
         XCTAssertTrue(metrics?.body.contains("vring_refusals_total") ?? false)
+        XCTAssertTrue(metrics?.body.contains("vring_consensus_decided_round_bucket") ?? false, metrics?.body ?? "")
+        XCTAssertTrue(metrics?.body.contains(#"vring_partial_signatures_received_total{member="2"}"#) ?? false, metrics?.body ?? "")
 
         // The slashing database's history exports as EIP-3076 and imports into a fresh database.
         let exported = s.root.appendingPathComponent("interchange.json").path
