@@ -58,8 +58,6 @@ public actor SigningNode {
     let me: PoolMember
     let lockPath: String
     let session: [UInt8]
-    let keys: [UInt32: SigningPublicKey]
-    let identityKey: SigningKey
     let shares: [Int: SecretKeyBox]
     let groupKeys: [PublicKey]
     let publicShares: [[Int: PublicKey]]
@@ -83,6 +81,9 @@ public actor SigningNode {
         var requested: [UInt8]?
         var root: [UInt8]?
         var partials: [Int: Signature] = [:]
+        /// Partials as received, not yet decoded: decompression and the subgroup check cost about
+        /// as much as a signature, and only the node a client waits on ever combines.
+        var encoded: [Int: [UInt8]] = [:]
         var invalid: Set<Int> = []
         var signed = false
         var signature: Signature?
@@ -134,15 +135,13 @@ public actor SigningNode {
         }
         let link = try await makeLink(LinkSetup(networkID: PoolCeremony.nodeNetworkID(lockHash), me: me.index, members: lock.members, listen: c.listen),
                                       try identity.signingKeyCopy())
-        var keys: [UInt32: SigningPublicKey] = [:]
-        for m in lock.members { keys[UInt32(m.index)] = m.record.signingKey }
         var publicShares: [[Int: PublicKey]] = []
         for k in 0..<lock.validators.count {
             var row: [Int: PublicKey] = [:]
             for m in lock.members { row[m.index] = try lock.publicShare(validator: k, member: m.index) }
             publicShares.append(row)
         }
-        let node = SigningNode(lock: lock, me: me, lockPath: c.lockPath, session: session, keys: keys, identityKey: try identity.signingKeyCopy(),
+        let node = SigningNode(lock: lock, me: me, lockPath: c.lockPath, session: session,
                                shares: shares, groupKeys: try (0..<lock.validators.count).map { (k) throws(CeremonyError) in try lock.groupKey(k) },
                                publicShares: publicShares, context: context, database: database, consensus: consensus, consensusAuth: consensusAuth,
                                link: link, metrics: metrics, configuration: c, logger: logger)
@@ -153,12 +152,12 @@ public actor SigningNode {
         return node
     }
 
-    init(lock: PoolLock, me: PoolMember, lockPath: String, session: [UInt8], keys: [UInt32: SigningPublicKey], identityKey: consuming SigningKey,
+    init(lock: PoolLock, me: PoolMember, lockPath: String, session: [UInt8],
          shares: [Int: SecretKeyBox], groupKeys: [PublicKey], publicShares: [[Int: PublicKey]], context: SigningContext,
          database: SlashingDatabase, consensus: any DutyConsensus, consensusAuth: Ed25519ConsensusAuthenticator?, link: any CeremonyLink,
          metrics: NodeMetrics, configuration: NodeConfiguration, logger: Logger) {
-        self.lock = lock; self.me = me; self.lockPath = lockPath; self.session = session; self.keys = keys
-        self.identityKey = identityKey; self.shares = shares; self.groupKeys = groupKeys; self.publicShares = publicShares
+        self.lock = lock; self.me = me; self.lockPath = lockPath; self.session = session
+        self.shares = shares; self.groupKeys = groupKeys; self.publicShares = publicShares
         self.context = context; self.database = database; self.consensus = consensus; self.consensusAuth = consensusAuth
         self.link = link; self.metrics = metrics
         self.configuration = configuration
@@ -242,9 +241,9 @@ public actor SigningNode {
         duty.requested = value
         duties[id] = duty
         if configuration.byzantine {
-            await equivocate(value) { envelope(.dutyRequest, id.bytes + $0) }
+            await equivocate(value) { frame(.dutyRequest, id.bytes + $0) }
         } else {
-            await link.broadcast(envelope(.dutyRequest, id.bytes + value).encoded)
+            await link.broadcast(frame(.dutyRequest, id.bytes + value))
         }
         await apply(consensus.propose(id, value: value, now: Date()))
         if var pending = duties[id], pending.value == value, pending.signature == nil {
@@ -269,7 +268,7 @@ public actor SigningNode {
 
     func expire(_ id: InstanceID) {
         guard var d = duties[id], !d.waiters.isEmpty else { return }
-        let have = d.partials.count
+        let have = d.partials.count + d.encoded.count
         let r = NodeRefusal(status: 503, message: d.value == nil ? "no agreement on the duty in time (consensus)"
                                                                  : "only \(have) valid partial signatures of the \(lock.threshold) needed in time")
         for w in d.waiters { w.resume(returning: .failure(r)) }
@@ -280,12 +279,13 @@ public actor SigningNode {
     // MARK: - Member side
 
     func handle(_ payload: [UInt8], from: Int) async {
-        guard let e = try? Envelope(decoding: payload, session: session, epoch: lock.epoch, keys: keys), Int(e.sender) == from || true else { return }
-        let sender = Int(e.sender)
-        guard e.body.count >= 32 else { return }
-        let id = InstanceID(Array(e.body[0..<32]))
-        let rest = Array(e.body[32...])
-        switch e.kind {
+        // The link reports the authenticated sender (see `frame`).
+        guard payload.count >= 2 + 32, payload[0] == Self.frameVersion, let kind = EnvelopeKind(rawValue: payload[1]),
+              lock.members.contains(where: { $0.index == from }) else { return }
+        let sender = from
+        let id = InstanceID(Array(payload[2..<34]))
+        let rest = Array(payload[34...])
+        switch kind {
         case .dutyRequest:
             guard Self.parseValue(rest, lock: lock, context: context) != nil else { return }
             await apply(consensus.propose(id, value: rest, now: Date()))
@@ -294,8 +294,8 @@ public actor SigningNode {
             metrics.consensusMessages.increment()
             await apply(consensus.receive(m, from: sender, now: Date()))
         case .dutyPartial:
-            guard rest.count == 96, let sig = try? Signature(bytes: rest) else { return }
-            receivePartial(id, sig, from: sender)
+            guard rest.count == 96 else { return }
+            receivePartial(id, encoded: rest, from: sender)
         default: return
         }
     }
@@ -311,15 +311,14 @@ public actor SigningNode {
                 await equivocate(m.value) { v in
                     let lie = v == m.value ? m : ConsensusMessage.signed(kind: m.kind, instance: m.instance, round: m.round, value: v,
                                                                          justification: m.justification, by: auth, signer: me.index)
-                    return envelope(.consensus, m.instance.bytes + lie.encoded)
+                    return frame(.consensus, m.instance.bytes + lie.encoded)
                 }
                 continue
             }
-            let e = envelope(.consensus, m.instance.bytes + m.encoded)
-            await link.broadcast(e.encoded)
+            await link.broadcast(frame(.consensus, m.instance.bytes + m.encoded))
         }
         for (to, m) in out.direct {
-            await link.send(envelope(.consensus, m.instance.bytes + m.encoded).encoded, to: to)
+            await link.send(frame(.consensus, m.instance.bytes + m.encoded), to: to)
         }
         for (id, value) in out.decided { await decided(id, value) }
     }
@@ -364,15 +363,23 @@ public actor SigningNode {
         }
         let partial = shares[validator]!.sign(request.signingRoot)
         receivePartial(id, partial, from: me.index)
-        await link.broadcast(envelope(.dutyPartial, id.bytes + partial.compressed).encoded)
+        await link.broadcast(frame(.dutyPartial, id.bytes + partial.compressed))
         metrics.partialsSent.increment()
     }
 
     func receivePartial(_ id: InstanceID, _ sig: Signature, from: Int) {
         var d = duties[id] ?? Duty(validator: 0)
         defer { duties[id] = d }
-        guard d.partials[from] == nil, !d.invalid.contains(from) else { return }
+        guard d.partials[from] == nil, d.encoded[from] == nil, !d.invalid.contains(from) else { return }
         d.partials[from] = sig
+        tryCombine(&d)
+    }
+
+    func receivePartial(_ id: InstanceID, encoded: [UInt8], from: Int) {
+        var d = duties[id] ?? Duty(validator: 0)
+        defer { duties[id] = d }
+        guard d.partials[from] == nil, d.encoded[from] == nil, !d.invalid.contains(from) else { return }
+        d.encoded[from] = encoded
         metrics.partialReceived(from: from)
         tryCombine(&d)
     }
@@ -381,6 +388,15 @@ public actor SigningNode {
     /// is waiting on; the others just hold the partials (in case a client asks them later).
     func tryCombine(_ d: inout Duty) {
         guard d.signature == nil, let root = d.root, !d.waiters.isEmpty || d.requested != nil else { return }
+        guard d.partials.count + d.encoded.count >= lock.threshold else { return }
+        for (m, bytes) in d.encoded {
+            if let sig = try? Signature(bytes: bytes) { d.partials[m] = sig } else {
+                d.invalid.insert(m)
+                metrics.invalidPartial(from: m)
+                logger.warning("invalid partial signatures", metadata: ["from": "[\(m)]", "problem": "not a point of the G2 subgroup"])
+            }
+        }
+        d.encoded = [:]
         guard d.partials.count >= lock.threshold else { return }
         let validator = d.validator
         let partials = d.partials.map { PartialSignature(index: try! MemberIndex($0.key), signature: $0.value) }
@@ -412,7 +428,7 @@ public actor SigningNode {
 
     /// Byzantine test hook: odd-numbered members get `value`, even-numbered ones a conflicting
     /// value (the last 32-byte root in the request changed).
-    func equivocate(_ value: [UInt8], _ wrap: ([UInt8]) -> Envelope) async {
+    func equivocate(_ value: [UInt8], _ wrap: ([UInt8]) -> [UInt8]) async {
         let text = String(decoding: value.dropFirst(4), as: UTF8.self)
         var lie = value
         if let r = text.range(of: #""0x[0-9a-fA-F]{64}""#, options: [.regularExpression, .backwards]) {
@@ -421,12 +437,22 @@ public actor SigningNode {
             lie = Array(value.prefix(4)) + Array(text.replacingCharacters(in: at...at, with: flipped).utf8)
         }
         for m in lock.members where m.index != me.index {
-            await link.send(wrap(m.index % 2 == 0 ? lie : value).encoded, to: m.index)
+            await link.send(wrap(m.index % 2 == 0 ? lie : value), to: m.index)
         }
     }
 
-    func envelope(_ kind: EnvelopeKind, _ body: [UInt8]) -> Envelope {
-        Envelope(kind: kind, session: session, epoch: lock.epoch, sender: UInt32(me.index), body: body, key: identityKey)
+    static let frameVersion: UInt8 = 1
+
+    /// A node-to-node message: version, kind, then the body (duty instance first). It carries no
+    /// signature of its own: the member transport authenticates every frame (a SIGMA-I handshake
+    /// with the members' Ed25519 identity keys, then ChaCha20-Poly1305 per direction, end to end
+    /// through relays) on a network id derived from this lock's hash, so the sender the link
+    /// reports is authentic and bound to this pool and epoch. What must convince third parties
+    /// is signed separately: consensus statements (Ed25519, for certificates) and partial
+    /// signatures (BLS, checked against public shares). One Ed25519 verification per message
+    /// was about a quarter of the CPU of a duty.
+    func frame(_ kind: EnvelopeKind, _ body: [UInt8]) -> [UInt8] {
+        [Self.frameVersion, kind.rawValue] + body
     }
 
     /// The request's `type` field, for logs (nil when it is not JSON).

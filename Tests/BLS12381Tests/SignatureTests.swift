@@ -37,6 +37,25 @@ final class SignatureTests: XCTestCase {
             XCTAssertFalse(BLS.batchVerify(publicKeys: keys, messages: msgs, signatures: tampered), "bad at \(bad)")
         }
         XCTAssertFalse(BLS.batchVerify(publicKeys: [], messages: [], signatures: []))
+
+        // Several signers of one message (the keys are summed per message) mixed with others.
+        let shared: [UInt8] = Array("one duty".utf8)
+        var sameKeys: [PublicKey] = [], sameSigs: [Signature] = []
+        for i in 0..<5 {
+            let sk = try SecretKey.generate(ikm: [UInt8](repeating: UInt8(i + 60), count: 32))
+            sameKeys.append(sk.publicKey); sameSigs.append(sk.sign(shared))
+        }
+        let mixedKeys = sameKeys + keys, mixedMsgs = Array(repeating: shared, count: 5) + msgs, mixedSigs = sameSigs + sigs
+        XCTAssertTrue(BLS.batchVerify(publicKeys: sameKeys, messages: Array(repeating: shared, count: 5), signatures: sameSigs))
+        XCTAssertTrue(BLS.batchVerify(publicKeys: mixedKeys, messages: mixedMsgs, signatures: mixedSigs))
+        for bad in 0..<5 {
+            var swapped = sameSigs
+            swapped.swapAt(bad, (bad + 1) % 5)
+            XCTAssertFalse(BLS.batchVerify(publicKeys: sameKeys, messages: Array(repeating: shared, count: 5), signatures: swapped), "swapped at \(bad)")
+            var other = mixedMsgs
+            other[bad] = shared + [0]
+            XCTAssertFalse(BLS.batchVerify(publicKeys: mixedKeys, messages: other, signatures: mixedSigs), "message changed at \(bad)")
+        }
     }
 
     func testSecretKeyValidation() {

@@ -109,17 +109,27 @@ public enum BLS {
         let n = publicKeys.count
         guard n > 0, messages.count == n, signatures.count == n else { return false }
         var sigAcc = G2Projective.infinity
+        // Keys of signatures over the same message are summed first (Σ rᵢ·pkᵢ), so a batch of
+        // partial signatures over one message costs one hash and two Miller loops.
         var scaledKeys: [G1Projective] = []
-        scaledKeys.reserveCapacity(n)
+        var slot: [[UInt8]: Int] = [:]
+        var distinct: [[UInt8]] = []
         for i in 0..<n {
             var r = randomness()
             if r == 0 { r = 1 }
             sigAcc = sigAcc + G2Projective(signatures[i].point).multipliedVartime(by: r)
-            scaledKeys.append(G1Projective(publicKeys[i].point).multipliedVartime(by: r))
+            let key = G1Projective(publicKeys[i].point).multipliedVartime(by: r)
+            if let k = slot[messages[i]] {
+                scaledKeys[k] = scaledKeys[k] + key
+            } else {
+                slot[messages[i]] = scaledKeys.count
+                scaledKeys.append(key)
+                distinct.append(messages[i])
+            }
         }
         let keys = batchNormalizeVartime(scaledKeys)
         var pairs: [(G1Affine, G2Affine)] = []
-        for i in 0..<n { pairs.append((keys[i], hashMessage(messages[i], dst: Ciphersuite.signatureDST))) }
+        for (k, message) in distinct.enumerated() { pairs.append((keys[k], hashMessage(message, dst: Ciphersuite.signatureDST))) }
         pairs.append((negG1, sigAcc.affineVartime))
         return pairingCheck(pairs)
     }
