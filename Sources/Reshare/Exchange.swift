@@ -47,6 +47,23 @@ public struct KeyShares: ~Copyable, Sendable {
         self.storage = storage
     }
 
+    /// Room for a member's K shares, filled one at a time with `set(_:key:)` (for callers that
+    /// load shares one by one). A slot never set holds zero, which matches no public share, so a
+    /// protocol given it refuses it.
+    public init(index: MemberIndex, keyCount: Int) {
+        self.index = index
+        self.keyCount = keyCount
+        storage = SecureBytes(count: 32 * max(keyCount, 0))
+    }
+
+    /// Stores the share of key `key`.
+    /// - Throws: `ReshareError.invalidParameters` for a key out of range or another member's share.
+    public mutating func set(_ share: borrowing SecretShare, key: Int) throws(ReshareError) {
+        guard key >= 0, key < keyCount else { throw .invalidParameters("key \(key) of \(keyCount)") }
+        guard share.index == index else { throw .invalidParameters("share belongs to member \(share.index), not \(index)") }
+        share.key.withScalar { storage.setScalar($0, at: key) }
+    }
+
     /// The share of key `key` (0-based).
     /// - Throws: `ReshareError.invalidParameters` for a key out of range,
     ///   `.internalInconsistency` for a zero share.
