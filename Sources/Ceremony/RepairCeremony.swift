@@ -39,9 +39,10 @@ extension PoolCeremony {
         guard lock.members.contains(where: { $0.index == r }) else { throw .invalidArgument(name: "--target", problem: "member \(r) is not in the lock") }
         let t = lock.threshold
         let helpers = (requested ?? Array(lock.members.map(\.index).filter { $0 != r }.prefix(t))).sorted()
-        guard helpers.count == t, Set(helpers).count == t, !helpers.contains(r),
+        // More than t helpers make the repair survive helpers that crash or lie (any t suffice).
+        guard helpers.count >= t, Set(helpers).count == helpers.count, !helpers.contains(r),
               helpers.allSatisfy({ h in lock.members.contains { $0.index == h } }) else {
-            throw .invalidArgument(name: "--helper", problem: "give exactly \(t) distinct members other than \(r)")
+            throw .invalidArgument(name: "--helper", problem: "give at least \(t) distinct members other than \(r)")
         }
         let isTarget = me.index == r
         guard isTarget || helpers.contains(me.index) else {
