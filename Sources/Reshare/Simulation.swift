@@ -169,8 +169,11 @@ struct SimulatedNetwork {
                 var r = rngs[m]!
                 let out = step == 0 ? try members[m]!.start(&r) : try members[m]!.timeout(&r)
                 rngs[m] = r
-                guard var bytes = out else { continue }
-                if faults.garbageFrom[m] == round { bytes = signedGarbage(from: m, kind: ProtocolMessageKind(rawValue: UInt8(round.rawValue))!) }
+                var message = out
+                // Garbage replaces the member's message, or is sent where it owes none (a new-only
+                // member "dealing").
+                if faults.garbageFrom[m] == round { message = signedGarbage(from: m, kind: ProtocolMessageKind(rawValue: UInt8(round.rawValue))!) }
+                guard var bytes = message else { continue }
                 if round == .echo { for (liar, dealer) in faults.falseEchoes where liar == m { bytes = falseEcho(bytes, liar: m, dealer: dealer) } }
                 sent.append((m, bytes))
             }

@@ -1,5 +1,8 @@
 import BLS12381
+import enum DKG.ReceiveOutcome
 import enum DKG.SecretShareDisclosure
+import struct DKG.MemberIdentity
+import struct DKG.SessionID
 import Primitives
 import Reshare
 import Threshold
@@ -202,7 +205,7 @@ final class ReshareProtocolTests: XCTestCase {
         // 4 sends a signed dealing with a garbage body; 2 a garbage echo; 5 (new) lies that
         // dealer 1 sent something else.
         var faults = ProtocolFaultPlan()
-        faults.garbageFrom = [m(4): .dealing, m(2): .echo]
+        faults.garbageFrom = [m(4): .dealing, m(2): .echo, m(5): .dealing]  // 5 is new: it deals nothing
         faults.falseEchoes = [(m(5), m(1))]
         let r = try ReshareSimulation.run(ReshareScenario(oldMembers: 4, oldThreshold: 2, joining: 1, newThreshold: 2),
                                           seed: Array("garbage members".utf8), faults: faults, disclosure: .reveal)
@@ -213,6 +216,7 @@ final class ReshareProtocolTests: XCTestCase {
                                     "member 5: echoed a dealing from member 1 that nobody can produce"])
         let rejected = r.network.rejections[m(1)] ?? []
         XCTAssertTrue(rejected.contains { if case .malformed = $0 { true } else { false } }, "garbage body rejected as malformed: \(rejected)")
+        XCTAssertTrue(rejected.contains(.unexpectedSender(sender: m(5), kind: .dealing)), "a new-only member cannot deal")
         try assertNewCommitteeSigns(r)
     }
 
@@ -595,6 +599,88 @@ final class ProtocolSweepTests: XCTestCase {
             for (h, hp) in r.participants where h != target {
                 if let o = hp.output { XCTAssertEqual(o.transcriptHash, out.transcriptHash, "\(context): helper \(h)") }
             }
+        }
+    }
+}
+
+/// One participant fed by hand: duplicates, equivocation, late replays and bad inputs.
+final class ReshareParticipantTests: XCTestCase {
+    private struct Setup {
+        let configuration: ReshareConfiguration
+        let signingSeeds: [[UInt8]]
+        let boxSeeds: [[UInt8]]
+        let shares: [Fr]
+
+        func participant(_ i: Int, shares withShares: Bool = true) throws -> ReshareProtocol {
+            let own: KeyShares? = withShares && i <= shares.count
+                ? try KeyShares(index: m(i), keyCount: 1) { _ in SecretShare(index: m(i), key: try! SecretKey(scalar: shares[i - 1])) } : nil
+            return try ReshareProtocol(configuration: configuration, index: m(i), signingKey: SigningKey(seed: SecureBytes(copying: signingSeeds[i - 1])),
+                                       encryptionKey: BoxKey(seed: SecureBytes(copying: boxSeeds[i - 1])), oldShares: own)
+        }
+    }
+
+    /// 2-of-3 reshared to members 1, 2, 3 and a joining 4.
+    private func setup() throws -> Setup {
+        var rng = SplitMix64(seed: 0x5E7)
+        let seeds = (0..<8).map { _ in (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+        let roster = try (1...4).map { i in
+            MemberIdentity(index: m(i), signingKey: try SigningKey(seed: SecureBytes(copying: seeds[i - 1])).publicKey,
+                           encryptionKey: try BoxKey(seed: SecureBytes(copying: seeds[i + 3])).publicKey)
+        }
+        let secret = try SecretKey(scalar: Fr.random(using: &rng))
+        var scalars: [Fr] = []
+        var publicShares: [MemberIndex: PublicKey] = [:]
+        _ = Shamir.split(secret: secret, parameters: try ThresholdParameters(threshold: 2, members: 3), randomScalar: { Fr.random(using: &rng) }) {
+            scalars.append($0.key.withScalar { $0 })
+            publicShares[$0.index] = $0.publicShare
+        }
+        let configuration = try ReshareConfiguration(
+            sessionID: try SessionID(bytes: Array(repeating: 7, count: 32)), epoch: 3, roster: roster, oldMembers: ms([1, 2, 3]),
+            oldThreshold: 2, newMembers: ms([1, 2, 3, 4]), newThreshold: 3,
+            keys: [ReshareKey(context: Array("validator/0".utf8), groupKey: secret.publicKey, oldPublicShares: publicShares)])
+        return Setup(configuration: configuration, signingSeeds: Array(seeds[0..<4]), boxSeeds: Array(seeds[4..<8]), shares: scalars)
+    }
+
+    func testDuplicateEquivocationAndLateReplay() throws {
+        let s = try setup()
+        let dealer = try s.participant(1), other = try s.participant(1), receiver = try s.participant(4)
+        var rng = SplitMix64(seed: 1), rng2 = SplitMix64(seed: 2)
+        let dealing = try XCTUnwrap(try dealer.start(using: &rng))
+        let second = try XCTUnwrap(try other.start(using: &rng2))
+        XCTAssertNil(try receiver.start(using: &rng), "a joining member does not deal")
+        XCTAssertEqual(try receiver.receive(dealing), .accepted)
+        XCTAssertEqual(try receiver.receive(dealing), .duplicate)
+        XCTAssertThrowsError(try receiver.receive(second)) {
+            XCTAssertEqual($0 as? ProtocolMessageError, .equivocation(sender: m(1), kind: .dealing))
+        }
+        _ = try receiver.phaseTimeout(using: &rng)
+        XCTAssertThrowsError(try receiver.receive(dealing)) { XCTAssertEqual($0 as? ProtocolMessageError, .late(sender: m(1), kind: .dealing)) }
+        var flipped = dealing
+        flipped[flipped.count - 1] ^= 0x80
+        XCTAssertThrowsError(try receiver.receive(flipped)) { XCTAssertEqual($0 as? ProtocolMessageError, .badSignature(sender: m(1))) }
+        XCTAssertThrowsError(try receiver.receive([])) { XCTAssertEqual($0 as? ProtocolMessageError, .truncated(0)) }
+    }
+
+    func testWrongKeysAndSharesAreRefused() throws {
+        let s = try setup()
+        // Member 2's identity keys under index 1.
+        XCTAssertThrowsError(try ReshareProtocol(configuration: s.configuration, index: m(1),
+                                                 signingKey: SigningKey(seed: SecureBytes(copying: s.signingSeeds[1])),
+                                                 encryptionKey: BoxKey(seed: SecureBytes(copying: s.boxSeeds[1])), oldShares: nil)) {
+            XCTAssertEqual($0 as? ReshareError, .invalidParameters("identity keys do not match roster entry 1"))
+        }
+        // Member 1 offering member 2's share value.
+        XCTAssertThrowsError(try ReshareProtocol(configuration: s.configuration, index: m(1),
+                                                 signingKey: SigningKey(seed: SecureBytes(copying: s.signingSeeds[0])),
+                                                 encryptionKey: BoxKey(seed: SecureBytes(copying: s.boxSeeds[0])),
+                                                 oldShares: KeyShares(index: m(1), keyCount: 1) { _ in SecretShare(index: m(1), key: try! SecretKey(scalar: s.shares[1])) })) {
+            XCTAssertEqual($0 as? ReshareError, .invalidParameters("old share of key 0 does not match member 1's public share"))
+        }
+        // A joining member's phases run in order.
+        let joiner = try s.participant(4)
+        var rng = SplitMix64(seed: 3)
+        XCTAssertThrowsError(try joiner.phaseTimeout(using: &rng)) {
+            XCTAssertEqual($0 as? ReshareError, .invalidParameters("call start() before the first deadline"))
         }
     }
 }
