@@ -36,7 +36,8 @@ let package = Package(
         .target(name: "BLS12381", dependencies: ["Primitives"]),
         .target(name: "Threshold", dependencies: ["BLS12381", "Primitives"]),
         .target(name: "DKG", dependencies: ["BLS12381", "Threshold", "Primitives"]),
-        .target(name: "Reshare", dependencies: ["BLS12381", "Threshold", "Primitives"]),
+        // Resharing and repair reuse the DKG's canonical encoding, transcript and identities.
+        .target(name: "Reshare", dependencies: ["BLS12381", "Threshold", "Primitives", "DKG"]),
         // Ethereum staking formats: EIP-2333/2334 key derivation, EIP-2335 keystores, SSZ
         // signing roots, deposit data, voluntary exits, network constants.
         .target(name: "Staking", dependencies: ["BLS12381", "Primitives", "COpenSSL"]),
@@ -86,7 +87,7 @@ let package = Package(
             name: "BLS12381Tests", dependencies: ["BLS12381", "Primitives"],
             exclude: ["Fixtures"]),
         .testTarget(name: "ThresholdTests", dependencies: ["Threshold", "BLS12381", "Primitives"]),
-        .testTarget(name: "ReshareTests", dependencies: ["Reshare", "Threshold", "BLS12381", "Primitives"]),
+        .testTarget(name: "ReshareTests", dependencies: ["Reshare", "DKG", "Threshold", "BLS12381", "Primitives"]),
         .testTarget(name: "DKGTests", dependencies: ["DKG", "Threshold", "BLS12381", "Primitives"]),
         .testTarget(
             name: "StakingTests", dependencies: ["Staking", "BLS12381", "Primitives"],

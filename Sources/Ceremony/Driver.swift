@@ -153,7 +153,7 @@ final class CeremonyDriver {
     }
 
     /// Kinds every member must see the same copy of, so every member forwards the first copy.
-    static let relayed: Set<EnvelopeKind> = [.dkg, .partialSignatures, .lockSignature, .done, .reshareDealing, .reshareComplaints, .reshareConfirm, .verificationReport, .ballot, .mix, .decryptionShare]
+    static let relayed: Set<EnvelopeKind> = [.dkg, .partialSignatures, .lockSignature, .done, .reshareDealing, .reshareComplaints, .reshareConfirm, .verificationReport, .ballot, .mix, .decryptionShare, .repairPieces]
 
     /// Re-broadcasts the whole outbox (after replaying persisted state).
     func flushOutbox() async { for m in outbox { await link.broadcast(m) } }

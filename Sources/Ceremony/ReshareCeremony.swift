@@ -11,14 +11,14 @@ import Threshold
 // members approve it, and `vring pool reshare` runs it (Desmedt–Jajodia / Wong–Wang–Wing
 // redistribution, Sources/Reshare):
 //
-//  1. Each current member with its shares deals, for every validator key and the ballot key, a
-//     fresh polynomial of degree t_new − 1 through its share, with Feldman commitments; the
-//     sub-shares for each new member are encrypted to that member's X25519 key (crypto_box).
-//  2. Each new member checks every dealing against the current public shares in the
-//     definition, and broadcasts which dealings it received and which it rejects.
-//  3. The dealers used are those every new member received and none rejected, lowest t_old
-//     first; each new member combines its sub-shares into its new share and checks that every
-//     group key is unchanged — before anything is written.
+//  1–3. The pure state machine `ReshareProtocol` (Sources/Reshare, docs/PROTOCOLS.md "Resharing
+//     and repair as message protocols"), fed by this file: each current member with its shares
+//     deals, for every validator key and the ballot key, a fresh polynomial of degree t_new − 1
+//     through its share with Feldman commitments (D[0] checked against its public share in the
+//     definition) and sub-shares encrypted to each new member (crypto_box); every member echoes
+//     the dealings it received, new members complain, dealers answer in public; every member
+//     then computes the same qualified dealers, the t_old lowest are combined and every group
+//     key is checked — before anything is written.
 //  4. New members sign the new lock (epoch + 1). Once t_new have signed it, every member
 //     archives the old lock; old shares are overwritten and deleted (leaving members keep none).
 
@@ -128,8 +128,7 @@ extension PoolCeremony {
             oldPublicShares.append(row)
         }
         let newIndices = definition.members.map { try! MemberIndex($0.index) }
-        let newParameters: ThresholdParameters
-        do { newParameters = try ThresholdParameters(threshold: definition.threshold, members: definition.members.count) } catch {
+        do { _ = try ThresholdParameters(threshold: definition.threshold, members: definition.members.count) } catch {
             throw .invalidDefinition("\(error)")
         }
 
@@ -141,8 +140,7 @@ extension PoolCeremony {
         let session = Self.session("reshare", hash)
         let store = try StateStore(dataDir: dataDir, ceremony: "reshare", session: session)
         let seed = try store.seed(key: identity.stateKey(session: session))
-        let rng = try! DeterministicRandom(seed: seed)
-        let random = rng
+        var random = try! DeterministicRandom(seed: seed)
 
         let link = try await makeLink(LinkSetup(networkID: Self.session("reshare/network", hash), me: me.index, members: roster, listen: listen),
                                       try identity.signingKeyCopy())
@@ -152,161 +150,90 @@ extension PoolCeremony {
         log("\(me.label) (\(role)): resharing \"\(definition.name)\" from epoch \(source.previousEpoch) (\(source.previousThreshold)-of-\(source.previousMembers.count)) to epoch \(definition.epoch) (\(definition.threshold)-of-\(definition.members.count))")
         let phaseSeconds = TimeInterval(definition.timeouts.phaseSeconds)
 
-        // 1. Deal (current members holding shares).
-        var ownDealing: Envelope?
+        // 1–3. The protocol (Sources/Reshare/ReshareProtocol.swift): dealings from current members
+        // holding shares, echoes and complaints, public answers; every member computes the same
+        // qualified dealers, the t_old lowest are combined and every group key is checked —
+        // before anything is written.
+        let configuration: ReshareConfiguration
+        do {
+            configuration = try ReshareConfiguration(
+                sessionID: try SessionID(bytes: session), epoch: definition.epoch,
+                roster: roster.map { MemberIdentity(index: try! MemberIndex($0.index), signingKey: $0.record.signingKey, encryptionKey: $0.record.boxKey) },
+                oldMembers: source.previousMembers.map { try! MemberIndex($0.index) }, oldThreshold: source.previousThreshold,
+                newMembers: newIndices, newThreshold: definition.threshold,
+                keys: (0..<keyCount).map { k in
+                    ReshareKey(context: Self.keyContexts(validators: K)[k], groupKey: oldKeys[k], oldPublicShares: oldPublicShares[k])
+                })
+        } catch { throw .invalidDefinition("reshare: \(error)") }
+        var ownShares: KeyShares?
         if let oldMember, let oldLock {
-            var body = ByteWriter()
-            body.u16(UInt16(keyCount))
-            var sealed: [[UInt8]] = Array(repeating: [], count: definition.members.count)
+            var shares = KeyShares(index: try! MemberIndex(oldMember.index), keyCount: keyCount)
             for k in 0..<keyCount {
                 let share = try loadShare(lock: oldLock, member: oldMember, dataDir: dataDir, password: password, validator: min(k, K - 1), ballot: k == K)
-                let dealing: ReshareDealing
-                do {
-                    dealing = try Resharing.deal(oldShare: share, newEpoch: definition.epoch, newParameters: newParameters, newIndices: newIndices,
-                                                 randomScalar: { Fr(reducingBigEndian: (0..<8).flatMap { _ in withUnsafeBytes(of: random.next().bigEndian, Array.init) }) })
-                } catch { throw .failed(phase: "reshare dealing", reason: "\(error)") }
-                body.u16(UInt16(dealing.commitments.coefficients.count))
-                for c in dealing.commitments.coefficients { body.fixed(c.compressed()) }
-                for (j, m) in definition.members.enumerated() {
-                    dealing.subShares[try! MemberIndex(m.index)]!.withScalar { sealed[j] += $0.bigEndianBytes }
-                }
+                do { try shares.set(share, key: k) } catch { throw .failed(phase: "reshare dealing", reason: "\(error)") }
             }
-            body.u16(UInt16(definition.members.count))
-            let boxKey = identity.boxKeyCopy()
-            for (j, m) in definition.members.enumerated() {
-                let nonce = (0..<3).flatMap { _ in withUnsafeBytes(of: random.next(), Array.init) }
-                let plaintext = SecureBytes(copying: sealed[j])
-                sealed[j].withUnsafeMutableBytes { secureZero($0) }
-                let box: [UInt8]
-                do { box = try boxKey.seal(plaintext, to: m.record.boxKey, nonce: nonce) } catch {
-                    throw .failed(phase: "reshare dealing", reason: "cannot encrypt to \(m.label): \(error)")
-                }
-                body.u32(UInt32(m.index)); body.fixed(nonce); body.variable(box)
-            }
-            ownDealing = await driver.post(.reshareDealing, body.bytes)
-            log("dealt new sub-shares of \(keyCount) key(s) to \(definition.members.count) member(s)")
+            ownShares = consume shares
         }
-
-        // 2–3. New members: collect dealings, complain, combine.
-        var newPublicShares: [[MemberIndex: PublicKey]] = []
-        var keystores: [[UInt8]] = []
-        var dealersUsed: [Int] = []
-        var blame: [LockBlame] = []
-        var transcript = Transcript(domain: "vring/reshare-transcript/v1")
-        if let newMember {
-            let myIndex = try! MemberIndex(newMember.index)
-            var dealings: [Int: [ReshareDealing]] = [:]  // dealer → one per key
-            var rejected: [Int: String] = [:]
-            var dealingEnvelopes: [Int: [UInt8]] = [:]
-            let started = Date()
-            let oldIndices = Set(source.previousMembers.map(\.index))
-            var deadline = started.addingTimeInterval(phaseSeconds + TimeInterval(definition.timeouts.connectSeconds))
-            var backlog = (ownDealing.map { [$0] } ?? []) + driver.backlog(.reshareDealing)
-            while Date() < deadline || !backlog.isEmpty {
-                if oldIndices.isSubset(of: Set(dealings.keys).union(rejected.keys)) { break }
-                let next: CeremonyDriver.Input?
-                if !backlog.isEmpty { next = .envelope(backlog.removeFirst()) } else { next = await driver.next() }
-                guard let input = next else { break }
-                switch input {
-                case .envelope(let e) where e.kind == .reshareDealing:
-                    let dealer = Int(e.sender)
-                    guard oldIndices.contains(dealer), dealings[dealer] == nil, rejected[dealer] == nil else { continue }
-                    dealingEnvelopes[dealer] = e.encoded
-                    switch parseDealing(e.body, dealer: dealer, me: newMember, definition: definition, keyCount: keyCount,
-                                        box: identity.boxKeyCopy(), dealerBox: roster.first { $0.index == dealer }!.record.boxKey) {
-                    case .success(let d): dealings[dealer] = d
-                    case .failure(let rejection):
-                        let why = rejection.reason
-                        rejected[dealer] = why
-                        log("rejected the dealing of \(driver.label(dealer)): \(why)")
-                    }
-                case .tick:
-                    let missing = oldIndices.subtracting(dealings.keys).subtracting(rejected.keys).sorted()
-                    driver.progress(waitingFor: missing, what: "reshare dealings", since: started)
-                    if Date() >= deadline.addingTimeInterval(-phaseSeconds), dealings.count >= source.previousThreshold,
-                       Date().timeIntervalSince(started) > phaseSeconds { deadline = Date() }
-                default: break
-                }
+        let participant: ReshareProtocol
+        do {
+            participant = try ReshareProtocol(configuration: configuration, index: try! MemberIndex(me.index), signingKey: try identity.signingKeyCopy(),
+                                              encryptionKey: identity.boxKeyCopy(), oldShares: ownShares.take())
+        } catch { throw .failed(phase: "reshare", reason: "\(error)") }
+        do {
+            if let dealing = try participant.start(using: &random) {
+                _ = await driver.post(.reshareDealing, dealing)
+                log("dealt new sub-shares of \(keyCount) key(s) to \(definition.members.count) member(s)")
             }
-            // Local verdict per dealer (Feldman checks against the current public shares).
-            for (dealer, ds) in dealings.sorted(by: { $0.key < $1.key }) {
-                for k in 0..<keyCount {
+        } catch { throw .failed(phase: "reshare dealing", reason: "\(error)") }
+        let roundNames: [ReshareProtocol.Phase: String] = [
+            .dealing: "reshare dealings", .echoing: "reshare echoes and complaints", .justifying: "reshare justifications",
+        ]
+        var started = Date()
+        var deadline = started.addingTimeInterval(phaseSeconds + TimeInterval(definition.timeouts.connectSeconds))
+        while participant.phase < .finished {
+            guard let input = await driver.next() else { break }
+            switch input {
+            case .envelope(let e) where e.kind == .reshareDealing:
+                do { try participant.receive(e.body) } catch {
+                    log("refused a reshare message relayed by \(driver.label(Int(e.sender))): \(error)")
+                }
+            case .tick:
+                if participant.isPhaseComplete || Date() >= deadline {
                     do {
-                        _ = try Resharing.receive(newIndex: myIndex, dealings: [ds[k]], oldPublicShares: oldPublicShares[k], oldThreshold: 1,
-                                                  oldGroupKey: PublicKey(point: ds[k].commitments.groupKey), oldEpoch: source.previousEpoch,
-                                                  newParameters: newParameters, newIndices: newIndices)
-                    } catch {
-                        rejected[dealer] = "key \(k): \(error)"
-                        log("rejected the dealing of \(driver.label(dealer)): key \(k): \(error)")
-                        break
-                    }
+                        if let m = try participant.phaseTimeout(using: &random) { _ = await driver.post(.reshareDealing, m) }
+                    } catch { throw .failed(phase: "reshare", reason: "\(error)") }
+                    started = Date()
+                    deadline = started.addingTimeInterval(phaseSeconds)
+                } else if let what = roundNames[participant.phase] {
+                    driver.progress(waitingFor: [], what: what, since: started)
                 }
+            default: break
             }
-            for d in rejected.keys { dealings[d] = nil }
-            // Complaints: what I received and what I reject.
-            var complaint = ByteWriter()
-            let received = (Set(dealings.keys).union(rejected.keys)).sorted()
-            complaint.u16(UInt16(received.count)); for d in received { complaint.u32(UInt32(d)) }
-            complaint.u16(UInt16(rejected.count)); for d in rejected.keys.sorted() { complaint.u32(UInt32(d)) }
-            _ = await driver.post(.reshareComplaints, complaint.bytes)
-            var views: [Int: (received: Set<Int>, rejected: Set<Int>)] = [newMember.index: (Set(received), Set(rejected.keys))]
-            let newSet = Set(definition.members.map(\.index))
-            let cStarted = Date()
-            let cDeadline = cStarted.addingTimeInterval(phaseSeconds)
-            var cBacklog = driver.backlog(.reshareComplaints)
-            while Date() < cDeadline || !cBacklog.isEmpty {
-                if newSet.isSubset(of: views.keys) { break }
-                let next: CeremonyDriver.Input?
-                if !cBacklog.isEmpty { next = .envelope(cBacklog.removeFirst()) } else { next = await driver.next() }
-                guard let input = next else { break }
-                switch input {
-                case .envelope(let e) where e.kind == .reshareComplaints:
-                    let from = Int(e.sender)
-                    guard newSet.contains(from), views[from] == nil, let v = parseComplaints(e.body) else { continue }
-                    views[from] = v
-                case .tick:
-                    driver.progress(waitingFor: newSet.subtracting(views.keys).sorted(), what: "reshare complaints", since: cStarted)
-                default: break
-                }
-            }
-            // The qualified dealers and the blame depend only on the exchanged views, so every new
-            // member that saw the same views reaches the same lock.
-            var qualified = Set(dealings.keys)
-            for v in views.values { qualified.formIntersection(v.received); qualified.subtract(v.rejected) }
-            for d in oldIndices.sorted() where !qualified.contains(d) {
-                let accusers = views.keys.sorted().filter { views[$0]!.rejected.contains(d) }
-                if !accusers.isEmpty {
-                    blame.append(LockBlame(index: d, reason: "dealing rejected by \(accusers.map(driver.label).joined(separator: ", "))"))
-                } else {
-                    blame.append(LockBlame(index: d, reason: "dealing not received by every new member (silent or partitioned)"))
-                }
-            }
-            for d in qualified.sorted() { transcript.append("dealing", dealingEnvelopes[d] ?? []) }
-            for v in views.keys.sorted() {
-                transcript.append("view", (views[v]!.received.sorted() + [-1] + views[v]!.rejected.sorted()).flatMap { withUnsafeBytes(of: Int64($0).bigEndian, Array.init) })
-            }
-            guard qualified.count >= source.previousThreshold else {
-                await driver.close()
-                throw .failed(phase: "reshare", reason: "\(qualified.count) qualified dealers, \(source.previousThreshold) needed; \(blame.map { "member \($0.index): \($0.reason)" }.joined(separator: "; "))")
-            }
-            let qualifiedIndices = Set(qualified.map { try! MemberIndex($0) })
+        }
+        if let failure = participant.failure {
+            await driver.close()
+            throw .failed(phase: "reshare", reason: failure.description)
+        }
+        guard let output = participant.output else {
+            await driver.close()
+            throw .timeout(phase: "reshare", waitingFor: [])
+        }
+        let blame = output.blame.map { LockBlame(index: Int($0.index.value), reason: $0.reason.description) }
+        for b in blame { log("blame: \(driver.label(b.index)): \(b.reason)") }
+        let dealersUsed = output.dealersUsed.map { Int($0.value) }
+        let transcriptHash = output.transcriptHash
+        var newPublicShares: [[MemberIndex: PublicKey]] = []
+        for k in 0..<keyCount {
+            newPublicShares.append(Dictionary(uniqueKeysWithValues: newIndices.map { ($0, output.publicShare(key: k, member: $0)!) }))
+        }
+        var keystores: [[UInt8]] = []
+        if let newMember {
+            guard let shares = participant.takeNewShares() else { throw .failed(phase: "reshare", reason: "no new shares") }
             log("combining new shares and encrypting \(keyCount) keystore(s) (scrypt)")
             for k in 0..<keyCount {
-                let outcome: ReshareOutcome
-                do {
-                    outcome = try Resharing.receive(
-                        newIndex: myIndex, dealings: qualified.sorted().map { dealings[$0]![k] }, oldPublicShares: oldPublicShares[k],
-                        oldThreshold: source.previousThreshold, oldGroupKey: oldKeys[k], oldEpoch: source.previousEpoch,
-                        newParameters: newParameters, newIndices: newIndices, qualifiedDealers: qualifiedIndices)
-                } catch {
-                    await driver.close()
-                    throw .failed(phase: "reshare", reason: "key \(k): \(error)")
-                }
-                newPublicShares.append(outcome.publicShares)
-                dealersUsed = outcome.dealersUsed.map { Int($0.value) }
                 do {
                     keystores.append(try Keystore.encrypt(
-                        secretKey: outcome.share.key, password: password, path: "", kdf: keystoreKDF,
+                        secretKey: try shares.share(key: k).key, password: password, path: "", kdf: keystoreKDF,
                         description: "vring \(definition.name) \(k < K ? "validator \(k)" : "ballot key") share of member \(newMember.index), epoch \(definition.epoch)"))
                 } catch { throw .failed(phase: "keystores", reason: "\(error)") }
             }
@@ -329,7 +256,7 @@ extension PoolCeremony {
                                       publicShares: newMembers.map { "0x" + Hex.encode(newPublicShares[K][try! MemberIndex($0.index)]!.compressed) }),
                 withdrawalAddress: definition.withdrawalAddress, feeRecipient: definition.feeRecipient,
                 depositAmountGwei: definition.depositAmountGwei, consensus: definition.consensus, timeouts: definition.timeouts,
-                transcriptHash: Hex.encode(transcript.digest()), qualified: dealersUsed, blame: blame,
+                transcriptHash: Hex.encode(transcriptHash), qualified: dealersUsed, blame: blame,
                 previousLockHash: source.previousLockHash, lockHash: "", signatures: [])
             lock.lockHash = Hex.encode(lock.computeHash())
             lock.signatures = try await collectLockSignatures(driver: driver, lock: lock, expected: Set(newMembers.map(\.index)), phaseSeconds: phaseSeconds)
@@ -387,56 +314,6 @@ extension PoolCeremony {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    static func parseDealing(_ body: [UInt8], dealer: Int, me: PoolMember, definition: PoolDefinition, keyCount: Int,
-                             box: consuming BoxKey, dealerBox: BoxPublicKey) -> Result<[ReshareDealing], DealingRejection> {
-        var r = ByteReader(body)
-        do {
-            guard Int(try r.u16("key count")) == keyCount else { return .failure(DealingRejection("wrong number of keys")) }
-            var commitments: [FeldmanCommitment] = []
-            for _ in 0..<keyCount {
-                let t = Int(try r.u16("threshold"))
-                guard t == definition.threshold else { return .failure(DealingRejection("\(t) commitments, the new threshold is \(definition.threshold)")) }
-                var points: [G1Affine] = []
-                for _ in 0..<t { points.append(try r.g1("commitment")) }
-                commitments.append(FeldmanCommitment(coefficients: points))
-            }
-            let count = Int(try r.u16("member count"))
-            guard count == definition.members.count else { return .failure(DealingRejection("sub-shares for \(count) members, expected \(definition.members.count)")) }
-            var mine: SecureBytes?
-            for _ in 0..<count {
-                let j = Int(try r.u32("member"))
-                let nonce = try r.fixed(24, "nonce")
-                let sealed = try r.variable("box", max: 32 * keyCount + 16)
-                if j == me.index {
-                    do { mine = try box.open(sealed, from: dealerBox, nonce: nonce) } catch { return .failure(DealingRejection("the sub-shares for this member do not decrypt")) }
-                }
-            }
-            try r.finish("dealing")
-            guard let mine, mine.count == 32 * keyCount else { return .failure(DealingRejection("no sub-shares for this member")) }
-            var out: [ReshareDealing] = []
-            for k in 0..<keyCount {
-                guard let s = mine.withUnsafeBytes({ Fr(bigEndian: UnsafeRawBufferPointer(rebasing: $0[(32 * k)..<(32 * k + 32)])) }) else {
-                    return .failure(DealingRejection("sub-share \(k) is not a scalar"))
-                }
-                out.append(ReshareDealing(dealer: try! MemberIndex(dealer), epoch: definition.epoch, commitments: commitments[k],
-                                          subShares: [try! MemberIndex(me.index): SealedScalar(s)]))
-            }
-            return .success(out)
-        } catch { return .failure(DealingRejection("malformed dealing: \(error)")) }
-    }
-
-    static func parseComplaints(_ body: [UInt8]) -> (received: Set<Int>, rejected: Set<Int>)? {
-        var r = ByteReader(body)
-        guard let n = try? r.u16("received") else { return nil }
-        var received = Set<Int>()
-        for _ in 0..<n { guard let d = try? r.u32("dealer") else { return nil }; received.insert(Int(d)) }
-        guard let m = try? r.u16("rejected") else { return nil }
-        var rejected = Set<Int>()
-        for _ in 0..<m { guard let d = try? r.u32("dealer") else { return nil }; rejected.insert(Int(d)) }
-        guard (try? r.finish("complaints")) != nil else { return nil }
-        return (received, rejected)
-    }
-
     /// Waits until t_new members of the new committee signed one lock hash.
     static func awaitConfirmation(driver: CeremonyDriver, definition: PoolDefinition, phaseSeconds: TimeInterval) async throws(CeremonyError) -> [UInt8] {
         var votes: [[UInt8]: Set<Int>] = [:]
@@ -459,10 +336,4 @@ extension PoolCeremony {
         }
         throw .failed(phase: "reshare", reason: "the new committee did not confirm the new epoch in time; old shares were kept")
     }
-}
-
-/// Why a dealing was not accepted.
-struct DealingRejection: Error {
-    let reason: String
-    init(_ reason: String) { self.reason = reason }
 }

@@ -30,6 +30,27 @@ public enum BlameReason: Equatable, Sendable, CustomStringConvertible {
     case invalidPartialSum
     /// Repair: the helper sent nothing it was required to send.
     case missingContribution
+    /// No valid dealing from this dealer reached anyone before the round-1 deadline.
+    case noDealingByDeadline
+    /// Two different signed dealings from this dealer were produced as evidence (it sent
+    /// different commitments to different members).
+    case dealingEquivocation
+    /// Members echoed different dealings from this dealer and nobody could produce a signed one.
+    case inconsistentDealings
+    /// Accused, and sent no justification.
+    case unansweredComplaint(accuser: MemberIndex)
+    /// The sub-share revealed for `accuser` is missing or does not match the commitments.
+    case invalidJustification(accuser: MemberIndex)
+    /// Echoed a hash for `dealer`'s dealing that no signed dealing has (framing a dealer).
+    case falseEcho(dealer: MemberIndex)
+    /// Two different signed messages of this kind were produced as evidence.
+    case messageEquivocation(ProtocolMessageKind)
+    /// Sent nothing in this round (recorded; disqualifies only when an answer was owed).
+    case silent(ProtocolMessageKind)
+    /// Repair: the helper's mask polynomial does not vanish at the repaired member's index.
+    case maskDoesNotVanishAtTarget
+    /// Repair: the helper's masked share does not match its public share plus the masks.
+    case invalidMaskedShare
 
     public var description: String {
         switch self {
@@ -45,6 +66,16 @@ public enum BlameReason: Equatable, Sendable, CustomStringConvertible {
         case .invalidPiece: "a piece does not match its commitment"
         case .invalidPartialSum: "partial sum σ does not match its commitments"
         case .missingContribution: "missing contribution"
+        case .noDealingByDeadline: "no dealing by deadline"
+        case .dealingEquivocation: "equivocation: two different signed dealings (commitments differ between members)"
+        case .inconsistentDealings: "members received different dealings and no signed dealing was produced"
+        case .unansweredComplaint(let a): "did not answer the complaint of member \(a)"
+        case .invalidJustification(let a): "revealed sub-share for member \(a) does not match the commitments"
+        case .falseEcho(let d): "echoed a dealing from member \(d) that nobody can produce"
+        case .messageEquivocation(let k): "equivocation: two different signed \(k) messages"
+        case .silent(let k): "silent: no \(k) message by deadline"
+        case .maskDoesNotVanishAtTarget: "mask polynomial does not vanish at the repaired member's index"
+        case .invalidMaskedShare: "masked share does not match its public share and the masks"
         }
     }
 }

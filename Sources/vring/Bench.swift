@@ -138,7 +138,7 @@ extension Benchmark {
         b.slow = slow
         b.selfTimed = {
             let start = threadCPUNanoseconds()
-            let result = try! ReshareSimulation.run(
+            let result = try! ReshareDemo.run(
                 members: n, threshold: t, newMembers: n, newThreshold: t, leaving: [], offline: [],
                 revealShares: false, message: [1, 2, 3], randomScalar: { Fr.random() })
             blackHole(result)

@@ -276,7 +276,7 @@ extension PoolCommand {
         @Option(help: "This member's data directory.") var dataDir: String
         @Option(help: "A file whose first line is the keystore password.") var passwordFile: String
         @Option(help: "The member being repaired (default: this member).") var target: Int?
-        @Option(name: .customLong("helper"), help: "A helper's index; repeat t times (default: the t lowest-indexed other members).") var helpers: [Int] = []
+        @Option(name: .customLong("helper"), help: "A helper's index; repeat at least t times — more helpers survive some failing (default: the t lowest-indexed other members).") var helpers: [Int] = []
         @OptionGroup var ceremony: CeremonyOptions
         @OptionGroup var output: OutputOptions
 

@@ -73,9 +73,9 @@ extension ReshareCommand {
                 rng = SplitMix64(seed: 0)
             }
             let message = Array("vring reshare simulate".utf8)
-            let result: ReshareSimulation
+            let result: ReshareDemo
             do {
-                result = try ReshareSimulation.run(
+                result = try ReshareDemo.run(
                     members: members, threshold: threshold, newMembers: newMembers, newThreshold: newThreshold,
                     leaving: leaving, offline: offlineSet, revealShares: revealShares, message: message,
                     randomScalar: { seeded ? Fr.random(using: &rng) : Fr.random() })
