@@ -21,12 +21,12 @@ public final class NodeMetrics: Sendable {
         decisions = registry.makeCounter(descriptor: Self.name("consensus_decisions", "total", "Duties decided by consensus"))
         consensusMessages = registry.makeCounter(descriptor: Self.name("consensus_messages", "total", "Consensus messages received"))
         roundChanges = registry.makeCounter(descriptor: Self.name("consensus_round_changes", "total", "Rounds this node moved on from (timeouts or f + 1 round changes)"))
-        decidedRound = registry.makeValueHistogram(descriptor: Self.name("consensus_decided_round", nil, "The consensus round in which each duty was decided (1 = no round change)"),
+        decidedRound = registry.makeValueHistogram(descriptor: Self.name("consensus_decided_round", "", "The consensus round in which each duty was decided (1 = no round change)"),
                                                    buckets: [1, 2, 3, 4, 6, 8])
         partialsSent = registry.makeCounter(descriptor: Self.name("partial_signatures_sent", "total", "Partial signatures this node produced"))
     }
 
-    static func name(_ metric: String, _ unit: String?, _ help: String) -> MetricNameDescriptor {
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "vring", metricName: metric, unitName: unit, helpText: help)
     }
 
