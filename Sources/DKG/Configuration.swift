@@ -116,6 +116,8 @@ public enum BlameReason: Sendable, Equatable, CustomStringConvertible {
     case messageEquivocation(MessageKind)
     /// Sent nothing in this round (recorded; disqualifies only when an answer was owed).
     case silent(MessageKind)
+    /// A commitment of key `key` is a curve point outside the order-r subgroup G1.
+    case commitmentOutsideSubgroup(key: Int)
 
     public var description: String {
         switch self {
@@ -128,6 +130,7 @@ public enum BlameReason: Sendable, Equatable, CustomStringConvertible {
         case .falseEcho(let d): "echoed a deal from member \(d) that nobody can produce"
         case .messageEquivocation(let k): "equivocation: two different signed \(k) messages"
         case .silent(let k): "silent: no \(k) message by deadline"
+        case .commitmentOutsideSubgroup(let k): "a commitment of key \(k) is outside the subgroup G1"
         }
     }
 
@@ -142,6 +145,7 @@ public enum BlameReason: Sendable, Equatable, CustomStringConvertible {
         case .falseEcho: 7
         case .messageEquivocation: 8
         case .silent: 9
+        case .commitmentOutsideSubgroup: 10
         }
     }
 }

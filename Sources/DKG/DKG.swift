@@ -43,6 +43,10 @@ public final class DKGParticipant {
 
     /// Behaviour that only a simulated adversary switches on (package access).
     package struct Misbehaviour {
+        /// Hides the 3-torsion point (0, 2) in the commitments (at x¹ and, negated, at x³, so
+        /// that every member's share check still holds: j ≡ j³ mod 3): a dealer trying to push
+        /// the group key out of G1.
+        package var torsionInCommitments = false
         /// Members whose encrypted share is replaced with a random one (the dealer still keeps,
         /// and reveals, the correct share).
         package var corruptSharesFor: Set<MemberIndex> = []
@@ -228,7 +232,13 @@ public final class DKGParticipant {
             var coefficients = (0..<t).map { _ in Fr.random(using: &rng) }
             // Commitments are public: constant-time multiplications (the scalars are secret),
             // one shared normalisation.
-            let commitment = FeldmanCommitment(coefficients: batchNormalizeVartime(coefficients.map { g.multiplied(by: $0) }))
+            var points = coefficients.map { g.multiplied(by: $0) }
+            if misbehaviour.torsionInCommitments, t >= 4 {
+                let torsion = G1Projective(try! G1Affine(decoding: [0xa0] + [UInt8](repeating: 0, count: 47), subgroupCheck: .skip))
+                points[1] = points[1] + torsion
+                points[3] = points[3] - torsion
+            }
+            let commitment = FeldmanCommitment(coefficients: batchNormalizeVartime(points))
             var nonce = Fr.random(using: &rng)
             let R = g.multiplied(by: nonce).affine
             let c = Self.proofChallenge(configuration, dealer: index, key: k, commitment: commitment, R: R)
@@ -461,6 +471,29 @@ public final class DKGParticipant {
                           key.commitment.evaluate(at: accuser) == G1Projective(G1Affine.generator).multipliedVartime(by: share)
                       })
                 else { disqualify(dealer, .invalidJustification(accuser: accuser)); break }
+            }
+        }
+
+        // 4b. Commitments outside G1 (only constant terms were checked on arrival). The sums
+        //     over the remaining dealers are checked — t points per key instead of n·t — and
+        //     only when one is outside G1 is each dealer's vector checked, the offenders
+        //     disqualified. Public shares are combinations of the sums, so they are in G1 too.
+        let remaining = decided.keys.filter { disqualified[$0] == nil }.sorted()
+        var sumsInSubgroup = true
+        for k in 0..<keyCount where sumsInSubgroup {
+            var sum = [G1Projective](repeating: .infinity, count: t)
+            for dealer in remaining {
+                for (l, c) in decided[dealer]!.body.keys[k].commitment.coefficients.enumerated() { sum[l] = sum[l] + c }
+            }
+            sumsInSubgroup = sum.allSatisfy(\.isInSubgroup)
+        }
+        if !sumsInSubgroup {
+            for dealer in remaining {
+                for (k, key) in decided[dealer]!.body.keys.enumerated()
+                where !key.commitment.coefficients.allSatisfy({ G1Projective($0).isInSubgroup }) {
+                    disqualify(dealer, .commitmentOutsideSubgroup(key: k))
+                    break
+                }
             }
         }
 

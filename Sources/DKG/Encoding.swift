@@ -54,6 +54,13 @@ package struct ByteReader {
         guard b[0] & 0x80 != 0 else { throw .malformed("\(field): not a compressed point") }
         do { return try G1Affine(decoding: b) } catch { throw .malformed("\(field): \(error)") }
     }
+    /// A 48-byte compressed G1 point on the curve, *not* checked for subgroup membership (the
+    /// caller checks it, or an aggregate of it, before anything depends on it).
+    package mutating func g1OnCurve(_ field: String) throws(DKGMessageError) -> G1Affine {
+        let b = try fixed(48, field)
+        guard b[0] & 0x80 != 0 else { throw .malformed("\(field): not a compressed point") }
+        do { return try G1Affine(decoding: b, subgroupCheck: .skip) } catch { throw .malformed("\(field): \(error)") }
+    }
     /// A 32-byte canonical (below r) big-endian scalar.
     package mutating func scalar(_ field: String) throws(DKGMessageError) -> Fr {
         let b = try fixed(32, field)

@@ -224,7 +224,11 @@ public struct DealBody: Sendable, Equatable {
             let count = Int(try r.u16("coefficient count"))
             guard count == t else { throw .malformed("key \(k): \(count) commitments, threshold is \(t)") }
             var coefficients: [G1Affine] = []
-            for l in 0..<count { coefficients.append(try r.g1("key \(k) commitment \(l)")) }
+            // The constant term is checked here (it is the dealer's public key for the proof of
+            // knowledge); the higher coefficients only on the curve: `DKGParticipant.finish`
+            // checks the sums over the qualified dealers (t points, not n·t) and looks at single
+            // dealers only when a sum is outside G1.
+            for l in 0..<count { coefficients.append(l == 0 ? try r.g1("key \(k) commitment \(l)") : try r.g1OnCurve("key \(k) commitment \(l)")) }
             let R = try r.g1("key \(k) proof commitment")
             let z = try r.scalar("key \(k) proof response")
             keys.append(KeyDeal(commitment: FeldmanCommitment(coefficients: coefficients), proof: SchnorrProof(commitment: R, response: z)))

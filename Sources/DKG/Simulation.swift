@@ -68,6 +68,9 @@ public struct DKGFaultPlan: Sendable {
     public var lateDeals: Set<MemberIndex> = []
     /// Echo messages that claim a deal nobody sent (a member framing a dealer): (liar, dealer).
     public var falseEchoes: [(liar: MemberIndex, dealer: MemberIndex)] = []
+    /// Dealers that hide a small-order (3-torsion) point in their commitments, invisible to
+    /// every share check.
+    public var torsionDealers: Set<MemberIndex> = []
     /// Deliver copies in a seeded random order.
     public var reorder = true
     /// Deliver every copy twice.
@@ -145,7 +148,7 @@ public enum DKGSimulation {
         let configuration = try DKGConfiguration(sessionID: session, epoch: 1, parameters: parameters, roster: roster, keyContexts: keyContexts)
         let all = (1...n).map { try! MemberIndex($0) }
         for m in faults.silentFrom.keys.map(\.value) + faults.equivocators.map(\.value) + faults.lateDeals.map(\.value)
-            + faults.wrongJustifications.map(\.value) + faults.corruptShares.flatMap({ [$0.dealer.value, $0.victim.value] })
+            + faults.wrongJustifications.map(\.value) + faults.torsionDealers.map(\.value) + faults.corruptShares.flatMap({ [$0.dealer.value, $0.victim.value] })
             + faults.falseEchoes.flatMap({ [$0.liar.value, $0.dealer.value] }) where Int(m) > n {
             throw .invalidConfiguration("fault plan names member \(m), the ring has \(n)")
         }
@@ -159,6 +162,7 @@ public enum DKGSimulation {
                                        encryptionKey: boxKey(boxSeeds[Int(member.value) - 1]))
             p.misbehaviour.corruptSharesFor = Set(faults.corruptShares.filter { $0.dealer == member }.map(\.victim))
             p.misbehaviour.revealsWrongShares = faults.wrongJustifications.contains(member)
+            p.misbehaviour.torsionInCommitments = faults.torsionDealers.contains(member)
             participants[member] = p
             rngs[member] = master.derive("member", member.value)
             nanoseconds[member] = 0

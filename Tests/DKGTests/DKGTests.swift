@@ -105,6 +105,26 @@ final class DKGTests: XCTestCase {
         try assertSigns(r, out, signers: [2, 4, 5])
     }
 
+    /// Only constant terms are subgroup-checked on arrival; a dealer hiding a 3-torsion point in
+    /// its higher commitments (so that every share check still holds) is caught by the check of
+    /// the sums and disqualified by every member; the key stays in G1 and signs.
+    func testTorsionInCommitmentsIsCaughtAndDisqualified() throws {
+        var faults = DKGFaultPlan()
+        faults.torsionDealers = [idx(3)]
+        let r = try DKGSimulation.run(members: 7, threshold: 5, seed: seed("torsion"), faults: faults)
+        let out = try XCTUnwrap(assertAgreement(r, finished: Array(1...7)))
+        XCTAssertEqual(out.qualified.map(\.value), [1, 2, 4, 5, 6, 7])
+        XCTAssertEqual(out.blame.filter(\.disqualified), [Blame(member: idx(3), reason: .commitmentOutsideSubgroup(key: 0), disqualified: true)])
+        for key in out.keys {
+            XCTAssertTrue(G1Projective(key.groupPublicKey.point).isInSubgroup)
+            XCTAssertTrue(key.commitment.coefficients.allSatisfy { G1Projective($0).isInSubgroup })
+        }
+        try assertSigns(r, out, signers: [3, 4, 5, 6, 7])
+        // Without the torsion dealer, no one is blamed.
+        let clean = try DKGSimulation.run(members: 7, threshold: 5, seed: seed("torsion"))
+        XCTAssertEqual(try XCTUnwrap(assertAgreement(clean, finished: Array(1...7))).blame, [])
+    }
+
     func testCorruptShareAnsweredWronglyDisqualifies() throws {
         var faults = DKGFaultPlan()
         faults.corruptShares = [(idx(2), idx(4))]
