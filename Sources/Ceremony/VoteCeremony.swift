@@ -35,6 +35,7 @@ public struct VoteOutcome: Sendable {
 extension PoolCeremony {
     public static func vote(lockPath: String, identityPath: String, dataDir: String, passwordFile: String, question text: String,
                             options: [String], choice: String?, voteID: String, transcriptPath: String, listen: String? = nil,
+                            ballotDeadline: TimeInterval? = nil,
                             log: @escaping ProgressLog, link makeLink: LinkFactory) async throws(CeremonyError) -> VoteOutcome {
         let lock = try PoolLock.load(lockPath)
         let identity = try IdentityDirectory.load(identityPath)
@@ -69,7 +70,7 @@ extension PoolCeremony {
         do {
             let outcome = try await runVote(driver: driver, election: election, lock: lock, me: me, share: share, identity: identity,
                                             options: options, text: text, choice: choice, questionID: questionID,
-                                            transcriptPath: transcriptPath, log: log)
+                                            transcriptPath: transcriptPath, ballotDeadline: ballotDeadline, log: log)
             await driver.close()
             return outcome
         } catch {
@@ -80,7 +81,7 @@ extension PoolCeremony {
 
     static func runVote(driver: CeremonyDriver, election: Election, lock: PoolLock, me: PoolMember, share: borrowing SecretShare,
                         identity: borrowing IdentityDirectory, options: [String], text: String, choice: String?, questionID: String,
-                        transcriptPath: String, log: @escaping ProgressLog) async throws(CeremonyError) -> VoteOutcome {
+                        transcriptPath: String, ballotDeadline: TimeInterval?, log: @escaping ProgressLog) async throws(CeremonyError) -> VoteOutcome {
         log("\(me.label): vote \(questionID.prefix(12))… \"\(text)\" [\(options.joined(separator: ", "))]")
         let phase = TimeInterval(lock.timeouts.phaseSeconds)
         var rng = SystemRandomNumberGenerator()
@@ -107,7 +108,7 @@ extension PoolCeremony {
         let everyone = Set(lock.members.map(\.index))
         var started = Date()
         var backlog = driver.backlog(.ballot)
-        var deadline = started.addingTimeInterval(phase + TimeInterval(lock.timeouts.connectSeconds))
+        var deadline = started.addingTimeInterval(ballotDeadline ?? phase + TimeInterval(lock.timeouts.connectSeconds))
         while present != everyone, Date() < deadline || !backlog.isEmpty {
             let next: CeremonyDriver.Input?
             if !backlog.isEmpty { next = .envelope(backlog.removeFirst()) } else { next = await driver.next() }
@@ -128,7 +129,7 @@ extension PoolCeremony {
             default: break
             }
         }
-        let ballotList = ballots.keys.sorted().map { ballots[$0]! }
+        var ballotList = ballots.keys.sorted().map { ballots[$0]! }
         guard !ballotList.isEmpty else { throw .failed(phase: "ballots", reason: "no valid ballot was cast") }
         guard present.count >= lock.threshold else {
             throw .failed(phase: "ballots", reason: "only \(present.count) members present, \(lock.threshold) needed to mix and decrypt")
@@ -136,7 +137,7 @@ extension PoolCeremony {
         log("\(ballotList.count) ballot(s) from \(present.count) present member(s)")
 
         // 2. Mixes.
-        let generators = election.shuffleGenerators(count: ballotList.count)
+        var generators = election.shuffleGenerators(count: ballotList.count)
         var inputs = election.mixInputs(ballots: ballotList)
         var mixes: [Mix] = []
         var candidates = present.sorted()
@@ -162,14 +163,41 @@ extension PoolCeremony {
                 if !mixBacklog.isEmpty { next = .envelope(mixBacklog.removeFirst()) } else { next = await driver.next() }
                 guard let input = next else { break }
                 switch input {
-                case .envelope(let e) where e.kind == .mix && Int(e.sender) == mixer:
-                    guard let t = parse(e.body), t.mixes.count == round + 1, t.ballots == ballotList, Array(t.mixes.prefix(round)) == mixes else {
-                        log("\(driver.label(mixer)) mixed a different ballot list or history; skipped"); deadline = Date(); continue
+                case .envelope(let e) where e.kind == .mix && (Int(e.sender) == mixer || (round == 0 && !present.contains(Int(e.sender)))):
+                    // The first mix fixes the ballot list for everyone (members may have closed
+                    // the ballot box at slightly different times); a round-0 mix may also come
+                    // from a member whose presence this member missed.
+                    let sender = Int(e.sender)
+                    guard let t = parse(e.body), t.mixes.count == round + 1, Array(t.mixes.prefix(round)) == mixes else {
+                        log("\(driver.label(sender)) mixed a different history; skipped"); if sender == mixer { deadline = Date() }; continue
+                    }
+                    var candidateInputs = inputs, candidateGenerators = generators
+                    if t.ballots != ballotList {
+                        guard round == 0 else {
+                            log("\(driver.label(sender)) mixed a different ballot list than the first mix fixed; skipped"); deadline = Date(); continue
+                        }
+                        do { try Self.checkAdoptable(t.ballots, election: election) } catch {
+                            log("\(driver.label(sender))'s ballot list is not acceptable: \(error); skipped"); if sender == mixer { deadline = Date() }; continue
+                        }
+                        candidateInputs = election.mixInputs(ballots: t.ballots)
+                        candidateGenerators = election.shuffleGenerators(count: t.ballots.count)
                     }
                     do {
-                        try election.verifyMix(t.mixes[round], round: round, inputs: inputs, generators: generators, path: "mixes[\(round)]")
-                        got = t.mixes[round]
-                    } catch { log("rejected the mix of \(driver.label(mixer)): \(error)"); deadline = Date() }
+                        try election.verifyMix(t.mixes[round], round: round, inputs: candidateInputs, generators: candidateGenerators, path: "mixes[\(round)]")
+                    } catch { log("rejected the mix of \(driver.label(sender)): \(error)"); if sender == mixer { deadline = Date() }; continue }
+                    if t.ballots != ballotList {
+                        let theirs = Set(t.ballots.map { Int($0.voter.value) }), mine = Set(ballotList.map { Int($0.voter.value) })
+                        log("adopted the ballot list of the first mix (\(driver.label(sender))): \(t.ballots.count) ballot(s)"
+                            + (mine.subtracting(theirs).isEmpty ? "" : "; not in it: \(mine.subtracting(theirs).sorted().map(driver.label).joined(separator: ", ")) (closed before they arrived there)"))
+                        if ballots[me.index] != nil, !theirs.contains(me.index) {
+                            log("warning: this member's own ballot is not in the list \(driver.label(sender)) fixed: it arrived there after its ballot box closed, or was left out; it is not counted")
+                        }
+                        ballotList = t.ballots
+                        inputs = candidateInputs
+                        generators = candidateGenerators
+                    }
+                    if sender != mixer { candidates.insert(mixer, at: 0); candidates.removeAll { $0 == sender } }
+                    got = t.mixes[round]
                 case .envelope(let e) where e.kind == .mix:
                     mixBacklog.append(e)  // a later round, kept for when its turn comes
                     if mixBacklog.count > 100 { mixBacklog.removeFirst() }
@@ -228,6 +256,15 @@ extension PoolCeremony {
 
 extension PoolCeremony {
     /// Checks that a vote transcript approves `question` for this pool: the transcript verifies
+    /// Whether `ballots`, another member's list in the first mix, can be adopted: ordered by
+    /// voter, one ballot per voter, every ballot valid (eligible voter, signature, proofs).
+    package static func checkAdoptable(_ ballots: [Ballot], election: Election) throws(VotingError) {
+        guard !ballots.isEmpty else { throw .verificationFailed(path: "ballots", .tooFew(needed: 1, actual: 0)) }
+        let voters = ballots.map(\.voter.value)
+        guard voters == voters.sorted() else { throw .verificationFailed(path: "ballots", .other("not ordered by voter")) }
+        try election.verifyBallots(ballots)
+    }
+
     /// from scratch, it was held under this pool's ballot key, its question is exactly `question`,
     /// its options are yes and no, and "yes" has more votes than "no". Returns the transcript's
     /// SHA-256 (recorded in the reshare definition).

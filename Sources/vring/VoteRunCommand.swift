@@ -21,6 +21,23 @@ extension VoteCommand {
         @Option(help: "This member's choice (one of the options); omit to abstain.") var choice: String?
         @Option(help: "Distinguishes repeated votes on the same question.") var voteID: String = "1"
         @Option(help: "Where to write the transcript.") var transcript: String
+        @Option(help: "How long this member keeps the ballot box open, e.g. 90s, 5m, 1h (default: the lock's phase plus connect timeouts). The first mix fixes the list for everyone.")
+        var deadline: String?
+
+        func validate() throws {
+            if let d = deadline, Self.seconds(d) == nil {
+                throw ValidationError("--deadline must be a positive duration like 90s, 5m or 1h, not \"\(d)\"")
+            }
+        }
+
+        /// "90", "90s", "5m", "1h" → seconds.
+        static func seconds(_ text: String) -> TimeInterval? {
+            let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+            var number = Substring(text), scale = 1.0
+            if let last = text.last, let u = units[last] { number = text.dropLast(); scale = u }
+            guard let v = Double(number), v > 0, v.isFinite else { return nil }
+            return v * scale
+        }
         @OptionGroup var ceremony: CeremonyOptions
         @OptionGroup var output: OutputOptions
 
@@ -28,10 +45,11 @@ extension VoteCommand {
             let opts = options.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             let (lock, identity, dataDir, passwordFile, question, choice, voteID, transcript, listen, log) =
                 (self.lock, ceremony.identity, self.dataDir, self.passwordFile, self.question, self.choice, self.voteID, self.transcript, ceremony.listen, ceremony.log)
+            let ballotBox = deadline.flatMap(Self.seconds)
             let outcome = try runCeremony { () throws(CeremonyError) in
                 try await PoolCeremony.vote(lockPath: lock, identityPath: identity, dataDir: dataDir, passwordFile: passwordFile, question: question,
                                             options: opts, choice: choice, voteID: voteID, transcriptPath: transcript, listen: listen,
-                                            log: log, link: NetworkLink.make)
+                                            ballotDeadline: ballotBox, log: log, link: NetworkLink.make)
             }
             if output.json {
                 print(Output.json(["tally": Dictionary(uniqueKeysWithValues: zip(outcome.options, outcome.counts)), "ballots": outcome.ballots,

@@ -4,6 +4,7 @@ import Foundation
 import Primitives
 import Staking
 import Testing
+import Voting
 
 /// A scratch directory with n identities and an approved t-of-n definition.
 struct Pool {
@@ -280,5 +281,32 @@ func concurrently<T: Sendable>(_ members: [Int], _ body: @escaping @Sendable (In
             #expect(d.missingApprovals().count == 5)
             #expect(d.members[4].record.relay == "member1" && d.members[4].record.address.isEmpty)
         }
+    }
+}
+
+/// `vote run` adopts the ballot list of the first mix when it differs from this member's own
+/// (members close the ballot box at slightly different times): only a list of valid ballots, one
+/// per eligible voter, ordered by voter.
+@Suite struct BallotListAdoptionTests {
+    static let result = try! VotingSimulation.run(VotingSimulation.Configuration(
+        members: 4, threshold: 3, questionID: "q-adopt", questionText: "Replace member 4?",
+        options: ["yes", "no"], votes: [0, 1, 0, 0], seed: [7]))
+
+    @Test func aValidListIsAdoptedEvenWithoutALateBallot() throws {
+        let t = Self.result.transcript
+        try PoolCeremony.checkAdoptable(t.ballots, election: t.election)
+        try PoolCeremony.checkAdoptable(t.ballots.filter { $0.voter.value != 4 }, election: t.election)
+    }
+
+    @Test func badListsAreRefused() {
+        let t = Self.result.transcript
+        #expect(throws: VotingError.self) { try PoolCeremony.checkAdoptable([], election: t.election) }
+        #expect(throws: VotingError.self) { try PoolCeremony.checkAdoptable(t.ballots.reversed(), election: t.election) }
+        #expect(throws: VotingError.self) { try PoolCeremony.checkAdoptable(t.ballots + [t.ballots[3]], election: t.election) }
+        // A ballot moved to another voter's slot (its proof is bound to the original voter).
+        let first = t.ballots[0], second = t.ballots[1]
+        let swapped = Ballot(voter: second.voter, ciphertext: first.ciphertext, knowledgeProof: first.knowledgeProof,
+                             rangeProof: first.rangeProof, signature: first.signature)
+        #expect(throws: VotingError.self) { try PoolCeremony.checkAdoptable([t.ballots[0], swapped] + t.ballots.dropFirst(2), election: t.election) }
     }
 }

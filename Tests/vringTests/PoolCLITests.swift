@@ -191,6 +191,29 @@ final class PoolCLITests: XCTestCase {
                                "--out", s.root.appendingPathComponent("r3.json").path])
         XCTAssertEqual(other.status, 2)
         XCTAssertTrue(other.stderr.contains("not on this change"), other.stderr)
+
+        // Ballot boxes closing at different times converge: member 1 closes after 2 s and mixes
+        // first; member 4 votes only after that, so members 2–4 hold a ballot member 1 never
+        // saw. They adopt the first mix's list; member 4 is told its ballot is not counted.
+        let second = { (i: Int, choice: String, deadline: String) -> [String] in
+            ["vote", "run", "--lock", s.data(i) + "/lock.json", "--identity", s.identity(i), "--data-dir", s.data(i), "--password-file", s.password,
+             "--question", "Lower the fee?", "--options", "yes,no", "--vote-id", "2", "--transcript", s.data(i) + "/vote2.json", "--json",
+             "--choice", choice, "--deadline", deadline]
+        }
+        let early = try start(s, [1, 2, 3], "vote2") { i in second(i, "yes", i == 1 ? "2s" : "60s") }
+        Thread.sleep(forTimeInterval: 3.5)
+        let lateVoter = try start(s, [4], "vote2") { i in second(i, "no", "60s") }[4]!
+        var second2 = early.mapValues { $0.wait() }
+        second2[4] = lateVoter.wait()
+        for i in 1...4 {
+            XCTAssertEqual(second2[i]!.status, 0, "member \(i): \(second2[i]!.stderr)")
+            guard second2[i]!.status == 0 else { continue }
+            XCTAssertEqual(try json(second2[i]!)["tally"] as? [String: Int], ["yes": 3, "no": 0], "member \(i)")
+            XCTAssertEqual(try vring("vote", "verify", "--transcript", s.data(i) + "/vote2.json").status, 0)
+        }
+        XCTAssertTrue(second2[2]!.stderr.contains("adopted the ballot list of the first mix"), second2[2]!.stderr)
+        XCTAssertTrue(second2[4]!.stderr.contains("own ballot is not in the list"), second2[4]!.stderr)
+        XCTAssertNotEqual(try vring(second(1, "yes", "soon")).status, 0, "a malformed --deadline is refused")
     }
 
     func testRefusals() throws {
