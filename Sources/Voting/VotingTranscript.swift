@@ -168,11 +168,11 @@ extension VotingTranscript {
             for (j, c) in m.outputs.enumerated() { outputs.append(try ct(c, path + ".outputs[\(j)]")) }
             let q = m.proof
             let proof = ShuffleProof(
-                permutationCommitments: try d.points(q.permutationCommitments, pp + ".permutation_commitments"),
-                chainCommitments: try d.points(q.chainCommitments, pp + ".chain_commitments"),
-                t1: try d.point(q.t1, pp + ".t1"), t2: try d.point(q.t2, pp + ".t2"), t3: try d.point(q.t3, pp + ".t3"),
-                t4A: try d.point(q.t4A, pp + ".t4_a"), t4B: try d.point(q.t4B, pp + ".t4_b"),
-                tHat: try d.points(q.tHat, pp + ".t_hat"),
+                permutationCommitments: try d.proofPoints(q.permutationCommitments, pp + ".permutation_commitments"),
+                chainCommitments: try d.proofPoints(q.chainCommitments, pp + ".chain_commitments"),
+                t1: try d.proofPoint(q.t1, pp + ".t1"), t2: try d.proofPoint(q.t2, pp + ".t2"), t3: try d.proofPoint(q.t3, pp + ".t3"),
+                t4A: try d.proofPoint(q.t4A, pp + ".t4_a"), t4B: try d.proofPoint(q.t4B, pp + ".t4_b"),
+                tHat: try d.proofPoints(q.tHat, pp + ".t_hat"),
                 challenge: try d.scalar(q.challenge, pp + ".challenge"),
                 s1: try d.scalar(q.s1, pp + ".s1"), s2: try d.scalar(q.s2, pp + ".s2"),
                 s3: try d.scalar(q.s3, pp + ".s3"), s4: try d.scalar(q.s4, pp + ".s4"),
@@ -216,6 +216,8 @@ struct FieldDecoder {
     /// Decoded points by encoding: a transcript repeats points (each mix's outputs are the next
     /// mix's inputs), and the subgroup check is the expensive part of decoding.
     private var cache = [String: G1Affine]()
+    /// Shuffle-proof commitments, decoded on the curve only (see `proofPoint`).
+    private var onCurve = [String: G1Affine]()
 
     func bytes(_ text: String, _ path: String) throws(VotingError) -> [UInt8] {
         guard let b = Hex.decode(text) else { throw .invalidEncoding(path: path, .notHex) }
@@ -233,6 +235,30 @@ struct FieldDecoder {
         } catch {
             throw .invalidEncoding(path: path, .point(error))
         }
+    }
+
+    /// A shuffle proof's own commitment: on the curve, *not* subgroup-checked. The verifier
+    /// multiplies its combined equation by the cofactor (`Shuffle.verify`), which removes any
+    /// small-order part, so such a part can neither help nor hurt; the statement's points
+    /// (ciphertexts, keys) are always checked with `point`.
+    mutating func proofPoint(_ text: String, _ path: String) throws(VotingError) -> G1Affine {
+        if let p = cache[text] ?? onCurve[text] { return p }
+        let b = try bytes(text, path)
+        guard b.count == G1Curve.compressedSize else { throw .invalidEncoding(path: path, .wrongLength(expected: G1Curve.compressedSize, actual: b.count)) }
+        do {
+            let p = try G1Affine(decoding: b, subgroupCheck: .skip)
+            onCurve[text] = p
+            return p
+        } catch {
+            throw .invalidEncoding(path: path, .point(error))
+        }
+    }
+
+    mutating func proofPoints(_ texts: [String], _ path: String) throws(VotingError) -> [G1Affine] {
+        var out = [G1Affine]()
+        out.reserveCapacity(texts.count)
+        for (i, t) in texts.enumerated() { out.append(try proofPoint(t, path + "[\(i)]")) }
+        return out
     }
 
     mutating func points(_ texts: [String], _ path: String) throws(VotingError) -> [G1Affine] {

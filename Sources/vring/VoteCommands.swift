@@ -200,7 +200,9 @@ extension Benchmark {
             return { n in
                 for _ in 0..<n {
                     let outputs = outputBytes.map { Ciphertext(a: try! G1Affine(decoding: $0[0]), b: try! G1Affine(decoding: $0[1])) }
-                    let q = pointBytes.map { try! G1Affine(decoding: $0) }
+                    // As the transcript decoder does: outputs fully checked, the proof's own
+                    // commitments on the curve (Shuffle.verify clears the cofactor).
+                    let q = pointBytes.map { try! G1Affine(decoding: $0, subgroupCheck: .skip) }
                     let proof = ShuffleProof(
                         permutationCommitments: Array(q[0..<size]), chainCommitments: Array(q[size..<(2 * size)]),
                         t1: q[2 * size], t2: q[2 * size + 1], t3: q[2 * size + 2], t4A: q[2 * size + 3], t4B: q[2 * size + 4],

@@ -375,6 +375,28 @@ func altered(_ c: Ciphertext) -> Ciphertext {
         }
     }
 
+    /// A shuffle proof's own commitments are decoded on the curve only (the verifier clears the
+    /// cofactor of its combined equation): a 3-torsion point added to t1 decodes, and the proof
+    /// then fails on its challenge instead of passing.
+    @Test func torsionInAProofCommitmentDoesNotPass() throws {
+        let t1 = Fixture.transcript.mixes[0].proof.t1
+        let torsion = G1Projective(try G1Affine(decoding: [0x80] + [UInt8](repeating: 0, count: 47), subgroupCheck: .skip))
+        let shifted = (G1Projective(t1) + torsion).affine
+        #expect(!G1Projective(shifted).isInSubgroup)
+        let data = try edited { object in
+            var mixes = object["mixes"] as! [[String: Any]]
+            var proof = mixes[0]["proof"] as! [String: Any]
+            proof["t1"] = Hex.encode(shifted.compressed())
+            mixes[0]["proof"] = proof
+            object["mixes"] = mixes
+        }
+        let transcript = try VotingTranscript(json: data)
+        #expect(transcript.mixes[0].proof.t1 == shifted)
+        #expect(throws: VotingError.self) { try transcript.verify() }
+        // And the untouched transcript still verifies with the cofactor-cleared check.
+        #expect(try Fixture.transcript.verify() == Fixture.result.tally)
+    }
+
     @Test func badHexAndLengthAreRejected() throws {
         #expect(throws: VotingError.invalidEncoding(path: "mixes[0].outputs[0].a", .notHex)) {
             try VotingTranscript(json: try edited(setOutputA("zz")))
