@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Validator Ring builds against, if any are missing:
-# GMP, OpenSSL 3 (libcrypto) and libsodium headers, and pkg-config to find them.
+# GMP, OpenSSL 3 (libcrypto) and libsodium headers, pkg-config to find them, and curl (the demo
+# plays a validator client against the signing nodes).
 # As root it runs apt-get; otherwise it prints the command to run and exits 1.
 # It also checks that a Swift toolchain is reachable.
 set -euo pipefail
 
-PACKAGES=(libgmp-dev libssl-dev libsodium-dev pkg-config)
+PACKAGES=(libgmp-dev libssl-dev libsodium-dev pkg-config curl)
 
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
