@@ -132,17 +132,25 @@ final class GroupTests: XCTestCase {
 
     func testMSMEqualsNaiveSum() {
         var rng = SplitMix64(seed: 0x3535)
-        for n in [0, 1, 5, 40, 130] {
+        // 64 and up: affine buckets in batches; 700 also has many additions per bucket and
+        // rounds; the repeated and opposite points force the doubling and cancellation paths.
+        for n in [0, 1, 5, 40, 63, 64, 130, 700] {
             let scalars = (0..<n).map { _ in Fr.random(using: &rng) }
-            let points = (0..<n).map { _ in g1.multiplied(by: .random(using: &rng)).affine }
+            var points = (0..<n).map { _ in g1.multiplied(by: .random(using: &rng)).affine }
+            if n >= 64 {
+                for k in stride(from: 0, to: n - 1, by: 9) { points[k + 1] = points[k] }  // equal points
+                for k in stride(from: 3, to: n - 1, by: 11) { points[k + 1] = (-G1Projective(points[k])).affine }  // opposite points
+                points[n / 2] = .infinity
+            }
             var naive = G1Projective.infinity
             for i in 0..<n { naive = naive + G1Projective(points[i]).multiplied(by: scalars[i]) }
             XCTAssertEqual(multiScalarMultiplyVartime(points: points, scalars: scalars), naive, "n = \(n)")
         }
-        let scalars = (0..<50).map { _ in Fr.random(using: &rng) }
-        let points = (0..<50).map { _ in g2.multiplied(by: .random(using: &rng)).affine }
+        let scalars = (0..<150).map { _ in Fr.random(using: &rng) }
+        var points = (0..<150).map { _ in g2.multiplied(by: .random(using: &rng)).affine }
+        points[7] = points[6]
         var naive = G2Projective.infinity
-        for i in 0..<50 { naive = naive + G2Projective(points[i]).multiplied(by: scalars[i]) }
+        for i in 0..<150 { naive = naive + G2Projective(points[i]).multiplied(by: scalars[i]) }
         XCTAssertEqual(multiScalarMultiplyVartime(points: points, scalars: scalars), naive)
     }
 }
