@@ -393,7 +393,7 @@ public actor SigningNode {
             if let sig = try? Signature(bytes: bytes) { d.partials[m] = sig } else {
                 d.invalid.insert(m)
                 metrics.invalidPartial(from: m)
-                logger.warning("invalid partial signatures", metadata: ["from": "[\(m)]", "problem": "not a point of the G2 subgroup"])
+                logger.warning("invalid partial signatures", metadata: ["from": "[\(m)]", "problem": "does not decode as a point of G2"])
             }
         }
         d.encoded = [:]
