@@ -3,6 +3,11 @@
 /// Window c ≈ ln(n) bits; each window sorts points into 2^c - 1 buckets by one addition each,
 /// then sums the buckets with a running sum (2·2^c additions), and the windows are combined with
 /// c doublings each.
+///
+/// `@inlinable`, like everything it calls, so that callers in other modules (DKG, Threshold,
+/// Voting, the node) get code specialised for G1 or G2: unspecialised, every field operation
+/// went through a protocol witness and generic metadata lookups (a third of the time).
+@inlinable
 public func multiScalarMultiplyVartime<C>(points: [AffinePoint<C>], scalars: [Fr]) -> ProjectivePoint<C> {
     precondition(points.count == scalars.count, "MSM: one scalar per point")
     let n = points.count
@@ -40,12 +45,13 @@ public func multiScalarMultiplyVartime<C>(points: [AffinePoint<C>], scalars: [Fr
 /// From this many points on, buckets are filled with affine additions in batches that share one
 /// inversion (Montgomery's trick): about 6 multiplications per addition instead of 11 for a
 /// mixed Jacobian addition.
-let batchAffineThreshold = 64
+@usableFromInline let batchAffineThreshold = 64
 
 /// Pippenger with affine buckets. Per window, the (bucket, point) additions are made in rounds:
 /// a round takes at most one addition per bucket (a second one for a bucket waits for the next
 /// round), inverts all denominators x_P − x_B at once, and applies the chord formulas. Equal or
 /// opposite x (doubling or cancellation) is rare and is done on the spot in projective form.
+@inlinable
 func batchAffinePippenger<C>(points: [AffinePoint<C>], limbs: [(UInt64, UInt64, UInt64, UInt64)], c: Int, windows: Int) -> ProjectivePoint<C> {
     let n = points.count
     let bucketCount = (1 << c) - 1
@@ -95,7 +101,7 @@ func batchAffinePippenger<C>(points: [AffinePoint<C>], limbs: [(UInt64, UInt64, 
                     let p = points[i], q = buckets[b]
                     let lambda = (p.y - q.y) * dInv
                     let x3 = lambda.squared() - q.x - p.x
-                    buckets[b] = AffinePoint(x: x3, y: lambda * (q.x - x3) - q.y)
+                    buckets[b] = AffinePoint(uncheckedX: x3, y: lambda * (q.x - x3) - q.y)
                 }
             }
             swap(&pending, &later)
@@ -111,11 +117,11 @@ func batchAffinePippenger<C>(points: [AffinePoint<C>], limbs: [(UInt64, UInt64, 
     return result
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 func log2Floor(_ n: Int) -> Int { Int.bitWidth - 1 - n.leadingZeroBitCount }
 
 /// Bits [shift, shift + width) of a 256-bit little-endian integer.
-@inline(__always)
+@inlinable @inline(__always)
 func windowDigit(_ k: (UInt64, UInt64, UInt64, UInt64), shift: Int, width: Int) -> Int {
     @inline(__always) func limb(_ i: Int) -> UInt64 {
         switch i { case 0: k.0; case 1: k.1; case 2: k.2; case 3: k.3; default: 0 }

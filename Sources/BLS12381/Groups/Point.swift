@@ -11,6 +11,10 @@ public struct AffinePoint<C: CurveParameters>: Sendable {
     @inlinable @inline(__always)
     package init(x: C.Field, y: C.Field) { self.x = x; self.y = y }
 
+    /// For inlinable group code of this module (the caller computed a curve point).
+    @inlinable @inline(__always)
+    init(uncheckedX x: C.Field, y: C.Field) { self.x = x; self.y = y }
+
     @inlinable public static var infinity: AffinePoint { AffinePoint(x: .zero, y: .zero) }
 
     @inlinable public var isInfinityBit: UInt64 { x.isZeroBit & y.isZeroBit }
