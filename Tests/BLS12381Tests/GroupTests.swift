@@ -50,6 +50,52 @@ final class GroupTests: XCTestCase {
         XCTAssertEqual(g2.psi(), g2.multipliedVartime(by: zModR.littleEndianLimbs(count: 4)))
     }
 
+    /// The base-|z| digits behind GLV/GLS: checked against GMP for random and edge scalars.
+    func testZAdicDigitsMatchGMP() {
+        let z = GMPInteger(hex: "d201000000010000")!
+        var rng = SplitMix64(seed: 0x2D)
+        var scalars: [Fr] = [.zero, .one, -Fr.one, Fr(0xd201000000010000), Fr(0xd201000000010000 - 1)]
+        let zSquared = Fr(0xd201000000010000) * Fr(0xd201000000010000)
+        scalars += [zSquared, zSquared - .one, zSquared * Fr(0xd201000000010000), -zSquared]
+        for _ in 0..<200 { scalars.append(Fr.random(using: &rng)) }
+        for k in scalars {
+            let c = k.canonicalLimbs
+            var rest = GMPInteger(littleEndianLimbs: [c.0, c.1, c.2, c.3])
+            let d = zAdicDigits(k)
+            for (i, digit) in [d.0, d.1, d.2, d.3].enumerated() {
+                XCTAssertEqual(GMPInteger(digit), rest % z, "digit \(i) of \(k.canonicalLimbs)")
+                rest = rest / z
+            }
+            XCTAssertTrue(rest.isZero, "k < |z|^4")
+        }
+    }
+
+    /// GLV (G1) and GLS (G2) constant-time multiplication equal the full-length ladder and the
+    /// variable-time wNAF, for random scalars and the edges of each digit.
+    func testEndomorphismSplitMultiplication() {
+        var rng = SplitMix64(seed: 0x61)
+        let zAbs = Fr(0xd201000000010000)
+        var scalars: [Fr] = [.zero, .one, Fr(2), -Fr.one, -Fr(2), zAbs, zAbs - .one, zAbs + .one,
+                             zAbs * zAbs, zAbs * zAbs - .one, zAbs * zAbs * zAbs, zAbs * zAbs * zAbs - .one,
+                             -(zAbs * zAbs * zAbs)]
+        for _ in 0..<12 { scalars.append(Fr.random(using: &rng)) }
+        let p1 = g1.multiplied(by: Fr.random(using: &rng)), p2 = g2.multiplied(by: Fr.random(using: &rng))
+        for k in scalars {
+            for p in [g1, p1] {
+                let expected = p.multipliedFullLength(by: k)
+                XCTAssertEqual(p.multipliedGLV(by: k), expected)
+                XCTAssertEqual(p.multiplied(by: k), p.multipliedVartime(by: k))
+            }
+            for p in [g2, p2] {
+                let expected = p.multipliedFullLength(by: k)
+                XCTAssertEqual(p.multipliedGLS(by: k), expected)
+                XCTAssertEqual(p.multiplied(by: k), p.multipliedVartime(by: k))
+            }
+        }
+        XCTAssertTrue(G1Projective.infinity.multiplied(by: Fr.random(using: &rng)).isInfinity)
+        XCTAssertTrue(G2Projective.infinity.multiplied(by: Fr.random(using: &rng)).isInfinity)
+    }
+
     /// Points on the curve but outside the subgroup: rejected by the subgroup checks.
     func testSubgroupChecksRejectCofactorPoints() {
         var rng = SplitMix64(seed: 0x5B)

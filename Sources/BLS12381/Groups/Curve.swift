@@ -20,6 +20,8 @@ public protocol CurveParameters: Sendable {
     static func isLexicographicallyLargest(_ v: Field) -> Bool
     /// Prime-order subgroup membership (endomorphism test).
     static func isInSubgroup(_ p: ProjectivePoint<Self>) -> Bool
+    /// [k]P for a secret k and P in the prime-order subgroup, constant time (GLV on G1, GLS on G2).
+    static func multiplyConstantTime(_ p: ProjectivePoint<Self>, by k: Fr) -> ProjectivePoint<Self>
 }
 
 /// Marker for G1 ⊂ E(Fp).
@@ -38,6 +40,7 @@ public enum G1Curve: CurveParameters {
     public static func decode(_ bytes: ArraySlice<UInt8>) -> Fp? { Fp(bigEndian: bytes) }
     public static func isLexicographicallyLargest(_ v: Fp) -> Bool { v.isLexicographicallyLargest }
     public static func isInSubgroup(_ p: G1Projective) -> Bool { p.isInSubgroup }
+    @inlinable public static func multiplyConstantTime(_ p: G1Projective, by k: Fr) -> G1Projective { p.multipliedGLV(by: k) }
 }
 
 /// Marker for G2 ⊂ E'(Fp2).
@@ -59,6 +62,7 @@ public enum G2Curve: CurveParameters {
     }
     public static func isLexicographicallyLargest(_ v: Fp2) -> Bool { v.isLexicographicallyLargest }
     public static func isInSubgroup(_ p: G2Projective) -> Bool { p.isInSubgroup }
+    @inlinable public static func multiplyConstantTime(_ p: G2Projective, by k: Fr) -> G2Projective { p.multipliedGLS(by: k) }
 }
 
 public typealias G1Affine = AffinePoint<G1Curve>

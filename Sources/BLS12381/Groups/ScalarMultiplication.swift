@@ -1,9 +1,18 @@
 extension ProjectivePoint {
-    /// [k]P for a secret scalar: fixed 4-bit windows over all 256 bits of k, each table entry
-    /// read by a full constant-time scan, complete addition formulas. No branch or memory access
-    /// depends on k.
+    /// [k]P for a secret scalar, constant time. P must be in the prime-order subgroup (every
+    /// checked `G1Affine`/`G2Affine` is): the curve's endomorphism splits k into shorter pieces
+    /// (GLV on G1, two 128-bit halves; GLS on G2, four 64-bit digits), which is only valid
+    /// there. For a point that may lie outside the subgroup, use `multipliedFullLength(by:)`.
     @inlinable
     public func multiplied(by k: Fr) -> ProjectivePoint {
+        C.multiplyConstantTime(self, by: k)
+    }
+
+    /// [k]P for a secret scalar, valid for any point on the curve: fixed 4-bit windows over all
+    /// 256 bits of k, each table entry read by a full constant-time scan, complete addition
+    /// formulas. No branch or memory access depends on k.
+    @inlinable
+    public func multipliedFullLength(by k: Fr) -> ProjectivePoint {
         let c = k.canonicalLimbs
         return withUnsafeTemporaryAllocation(of: ProjectivePoint.self, capacity: 16) { table in
             table.initialize(repeating: .infinity)
@@ -37,6 +46,132 @@ extension ProjectivePoint {
         return multipliedVartime(by: [c.0, c.1, c.2, c.3])
     }
 
+}
+
+// MARK: Endomorphism-split constant-time multiplication
+//
+// Both groups have an endomorphism acting as a known scalar λ with λ^4 ≈ r: on G2, ψ acts as
+// [z] (z = -0xd201000000010000, r = z^4 - z^2 + 1); on G1, φ acts as [-z^2]. Writing k < r in
+// base |z|, k = d0 + d1·|z| + d2·|z|^2 + d3·|z|^3 with 0 ≤ d_i < |z| < 2^64 (k < r < |z|^4), gives
+//   G2 (GLS):  [k]P = [d0]P + [d1](−ψP) + [d2]ψ^2 P + [d3](−ψ^3 P)      ([|z|]P = −ψP)
+//   G1 (GLV):  [k]P = [d0 + d1·|z|]P + [d2 + d3·|z|](−φP)               ([z^2]P = −φP)
+// so one shared chain of 64 (G2) or 128 (G1) doublings replaces 256, with the same number of
+// additions. The digits come from a bit-serial restoring division by |z| (the same
+// instructions for every k, no `div`, whose latency can depend on its operands); the tables for
+// the other points are images of the first under the endomorphism (two Fp2 products or one Fp
+// product per entry), and every entry is read by a full scan.
+
+/// (k / |z|, k mod |z|) for a 256-bit k. Constant time: 256 identical steps of restoring division.
+@inlinable
+func divideByXAbs(_ k: (UInt64, UInt64, UInt64, UInt64)) -> (quotient: (UInt64, UInt64, UInt64, UInt64), remainder: UInt64) {
+    let d = UInt128(blsXAbs)
+    var rem: UInt128 = 0
+    var q = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+    for li in stride(from: 3, through: 0, by: -1) {
+        let limb: UInt64
+        switch li {  // depends on the loop counter only
+        case 3: limb = k.3
+        case 2: limb = k.2
+        case 1: limb = k.1
+        default: limb = k.0
+        }
+        var qLimb: UInt64 = 0
+        for b in stride(from: 63, through: 0, by: -1) {
+            // rem < |z| < 2^64 before the shift, so rem < 2^65 here and the wrap of rem − |z|
+            // (rem < |z|) always sets bit 127.
+            rem = (rem &<< 1) | UInt128((limb &>> UInt64(b)) & 1)
+            let diff = rem &- d
+            let take = UInt64(truncatingIfNeeded: diff &>> 127) ^ 1  // 1 when rem ≥ |z|
+            let mask = UInt128(0) &- UInt128(take)
+            rem = (diff & mask) | (rem & ~mask)
+            qLimb = (qLimb &<< 1) | take
+        }
+        switch li {
+        case 3: q.3 = qLimb
+        case 2: q.2 = qLimb
+        case 1: q.1 = qLimb
+        default: q.0 = qLimb
+        }
+    }
+    return (q, UInt64(truncatingIfNeeded: rem))
+}
+
+/// The base-|z| digits of k < r: k = d0 + d1·|z| + d2·|z|^2 + d3·|z|^3, each below |z|. Constant time.
+@inlinable
+package func zAdicDigits(_ k: Fr) -> (UInt64, UInt64, UInt64, UInt64) {
+    let (q1, d0) = divideByXAbs(k.canonicalLimbs)
+    let (q2, d1) = divideByXAbs(q1)
+    let (q3, d2) = divideByXAbs(q2)
+    return (d0, d1, d2, q3.0)  // q3 < |z| because k < |z|^4
+}
+
+/// Entry `nibble` of the 16-entry table at `table`, by a full constant-time scan.
+@inlinable @inline(__always)
+func constantTimeLookup<C>(_ table: UnsafeMutableBufferPointer<ProjectivePoint<C>>, base: Int, _ nibble: UInt64) -> ProjectivePoint<C> {
+    var sel = ProjectivePoint<C>.infinity
+    for j in 0..<16 {
+        sel = ProjectivePoint.select(sel, table[base + j], isZeroBit(nibble ^ UInt64(j)))
+    }
+    return sel
+}
+
+/// table[base + d] = [d]P for d in 0..<16.
+@inlinable @inline(__always)
+func fillMultiples<C>(_ table: UnsafeMutableBufferPointer<ProjectivePoint<C>>, base: Int, _ p: ProjectivePoint<C>) {
+    table[base] = .infinity
+    table[base + 1] = p
+    for j in 2..<16 { table[base + j] = (j & 1 == 0) ? table[base + j / 2].doubled() : table[base + j - 1] + p }
+}
+
+extension ProjectivePoint where C == G1Curve {
+    /// GLV: [k]P as [k0]P + [k1](−φP) with k0, k1 < 2^128, fixed 4-bit windows (128 doublings,
+    /// 64 complete additions). P must be in G1. Constant time in k.
+    @inlinable
+    public func multipliedGLV(by k: Fr) -> G1Projective {
+        let d = zAdicDigits(k)
+        let a = UInt128(d.0) &+ UInt128(d.1) &* UInt128(blsXAbs)  // < |z|^2 < 2^128
+        let b = UInt128(d.2) &+ UInt128(d.3) &* UInt128(blsXAbs)
+        return withUnsafeTemporaryAllocation(of: G1Projective.self, capacity: 32) { table in
+            fillMultiples(table, base: 0, self)
+            for j in 0..<16 {  // [j](−φP) = −φ([j]P): (βX : −Y : Z)
+                let e = table[j]
+                table[16 + j] = G1Projective(x: e.x * Fp.beta, y: -e.y, z: e.z)
+            }
+            var r = G1Projective.infinity
+            for i in stride(from: 31, through: 0, by: -1) {
+                r = r.doubled().doubled().doubled().doubled()
+                let shift = UInt128(4 * i)
+                r = r + constantTimeLookup(table, base: 0, UInt64(truncatingIfNeeded: (a &>> shift) & 0xf))
+                r = r + constantTimeLookup(table, base: 16, UInt64(truncatingIfNeeded: (b &>> shift) & 0xf))
+            }
+            return r
+        }
+    }
+}
+
+extension ProjectivePoint where C == G2Curve {
+    /// GLS: [k]P as Σ [d_j](−ψ)^j P over the four base-|z| digits of k, fixed 4-bit windows
+    /// (64 doublings, 64 complete additions). P must be in G2. Constant time in k.
+    @inlinable
+    public func multipliedGLS(by k: Fr) -> G2Projective {
+        let d = zAdicDigits(k)
+        return withUnsafeTemporaryAllocation(of: G2Projective.self, capacity: 64) { table in
+            fillMultiples(table, base: 0, self)
+            for t in 1..<4 {  // [j](−ψ)^t P = −ψ([j](−ψ)^(t−1) P)
+                for j in 0..<16 { table[16 * t + j] = -table[16 * (t - 1) + j].psi() }
+            }
+            var r = G2Projective.infinity
+            for i in stride(from: 15, through: 0, by: -1) {
+                r = r.doubled().doubled().doubled().doubled()
+                let shift = UInt64(4 * i)
+                r = r + constantTimeLookup(table, base: 0, (d.0 &>> shift) & 0xf)
+                r = r + constantTimeLookup(table, base: 16, (d.1 &>> shift) & 0xf)
+                r = r + constantTimeLookup(table, base: 32, (d.2 &>> shift) & 0xf)
+                r = r + constantTimeLookup(table, base: 48, (d.3 &>> shift) & 0xf)
+            }
+            return r
+        }
+    }
 }
 
 /// Width-w non-adjacent form of a little-endian multi-limb integer, least significant digit first.
