@@ -101,7 +101,7 @@ extension Election {
         // Disjunctive proof: every branch is computed the same way; the real one has challenge 0
         // and response w (so its commitments are ([w]G, [w]Y)), the others are simulated.
         let shifted = optionShifts(ciphertext.b)
-        let tables = WindowTables([G1Projective(ciphertext.a)] + shifted.map { G1Projective($0) })
+        let a = G1Projective(ciphertext.a), bases = shifted.map { G1Projective($0) }  // in G1: [r]G and [r]Y + [m − o]G
         var challenges = [Fr](), responses = [Fr](), commitments = [G1Projective]()
         for o in 0..<k {
             let isReal = equalBit(o, option)
@@ -109,8 +109,8 @@ extension Election {
             let cEff = Fr.select(simulatedChallenge, .zero, isReal)
             challenges.append(cEff)
             responses.append(response)
-            commitments.append(g.multiply(response) - tables.multiply(point: 0, by: cEff))
-            commitments.append(publicKeyTable.multiply(response) - tables.multiply(point: 1 + o, by: cEff))
+            commitments.append(g.multiply(response) - a.multiplied(by: cEff))
+            commitments.append(publicKeyTable.multiply(response) - bases[o].multiplied(by: cEff))
         }
         let total = Election.rangeChallenge(
             context: context, voter: voter, publicKey: ballotPublicKey, ciphertext: ciphertext,

@@ -53,8 +53,8 @@ public struct Tally: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Election {
-    /// A member's partial decryptions of `ciphertexts` (the last mix's outputs) with the proof,
-    /// signed. Constant time in the share.
+    /// A member's partial decryptions of `ciphertexts` (the last mix's outputs, which must be
+    /// in G1 as verified mixes' outputs are) with the proof, signed. Constant time in the share.
     /// - Throws: `VotingError.invalidConfiguration` for a non-member, a share whose public share
     ///   is not the member's ballot public share, or a key that is not the member's identity.
     public func decryptionShare(
@@ -71,13 +71,14 @@ extension Election {
         var x = share.key.withScalar { $0 }
         var w = randomScalar(using: &rng)
         defer { x = .zero; w = .zero }
-        let tables = WindowTables(ciphertexts.map { G1Projective($0.a) })
-        let partials = batchNormalizeVartime((0..<ciphertexts.count).map { tables.multiply(point: $0, by: x) })
+        // The engine's constant-time GLV multiplication (the ciphertexts are in G1: they are a
+        // verified mix's outputs, subgroup-checked by `verifyMix`/`verifyMixes`).
+        let partials = batchNormalizeVartime(ciphertexts.map { G1Projective($0.a).multiplied(by: x) })
         var statement = Election.decryptionStatement(context: context, member: index, publicShare: member.ballotPublicShare,
                                                      ciphertexts: ciphertexts, partials: partials)
         let rho = statement.challenges("rho", count: ciphertexts.count)
         let combinedA = multiScalarMultiplyVartime(points: ciphertexts.map(\.a), scalars: rho)  // public
-        let commitments = batchNormalizeVartime([FixedBaseTable.generator.multiply(w), WindowTables([combinedA]).multiply(point: 0, by: w)])
+        let commitments = batchNormalizeVartime([FixedBaseTable.generator.multiply(w), combinedA.multiplied(by: w)])
         statement.append("commitments", points: commitments)
         let e = statement.challenge("e")
         let proof = DecryptionProof(challenge: e, response: w + e * x)

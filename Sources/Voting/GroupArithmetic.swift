@@ -4,9 +4,10 @@ import Primitives
 // Group arithmetic the voting protocols need beyond the engine's single-point operations.
 //
 // Secret scalars (encryption and re-encryption randomness, a vote, the shuffle's permuted
-// challenges and masks, a decryption share) go only through the constant-time paths here:
-// fixed 4-bit windows, every table entry read by a full masked scan, complete addition
-// formulas. The *points* in those tables are public (generators, ciphertexts, commitments), so
+// challenges and masks, a decryption share) go only through constant-time paths: signed 5-bit
+// windows here (every table entry read by a full masked scan, the sign applied by a masked
+// negation, complete addition formulas) and the engine's GLV `multiplied(by:)` for a single
+// point. The *points* in those tables are public (generators, ciphertexts, commitments), so
 // tables may be normalised with variable-time inversions. Verifiers use the engine's
 // variable-time Pippenger MSM: every verifier input is public.
 
@@ -34,16 +35,56 @@ func select(_ a: G1Affine, _ b: G1Affine, _ bit: UInt64) -> G1Affine {
     return out
 }
 
-@inline(__always)
-func nibble(_ limbs: (UInt64, UInt64, UInt64, UInt64), _ window: Int) -> Int {
-    let limb: UInt64
-    switch window >> 4 {  // the limb index depends only on the loop counter
-    case 0: limb = limbs.0
-    case 1: limb = limbs.1
-    case 2: limb = limbs.2
-    default: limb = limbs.3
+/// Signed radix-32 recoding, constant time: k = Σ_w d_w·32^w over 52 windows with every d_w in
+/// [-16, 16]. Window w is 5 bits of k plus the carry out of window w − 1; a value v ≥ 16 becomes
+/// v − 32 and carries 1. Returned as magnitude |d_w| (0…16) and sign bit, so one 16-entry table
+/// of [1..16]·base serves a 5-bit window (52 additions instead of 64 for 4-bit windows, with
+/// the same table size). k < r < 2^255 leaves no carry out of the top window.
+@usableFromInline
+struct SignedDigits {
+    static let count = 52
+    private var limbs: (UInt64, UInt64, UInt64, UInt64)
+    private var carry: UInt64 = 0
+
+    init(_ k: Fr) { limbs = k.canonicalLimbs }
+
+    /// Bits [5w, 5w + 5) of k; the limb indices depend only on w.
+    @inline(__always)
+    private func bits(_ w: Int) -> UInt64 {
+        @inline(__always) func limb(_ i: Int) -> UInt64 {
+            switch i { case 0: limbs.0; case 1: limbs.1; case 2: limbs.2; case 3: limbs.3; default: 0 }
+        }
+        let shift = 5 * w, li = shift >> 6, bi = shift & 63
+        var v = limb(li) >> UInt64(bi)
+        if bi > 59 { v |= limb(li + 1) << UInt64(64 - bi) }  // a window straddling two limbs (w only)
+        return v & 31
     }
-    return Int((limb >> UInt64(4 * (window & 15))) & 0xf)
+
+    /// The digit of window w (call for w = 0, 1, 2, … in order): (|d_w|, 1 when d_w < 0).
+    @inline(__always)
+    mutating func next(_ w: Int) -> (magnitude: Int, negative: UInt64) {
+        let v = bits(w) &+ carry                // 0…32
+        let negative = ((15 &- v) >> 63) & 1    // v ≥ 16
+        let m = 0 &- negative
+        carry = negative
+        return (Int((v & ~m) | ((32 &- v) & m)), negative)
+    }
+
+    /// All 52 digits, least significant first.
+    static func all(_ k: Fr) -> [(magnitude: Int, negative: UInt64)] {
+        var d = SignedDigits(k)
+        return (0..<count).map { d.next($0) }
+    }
+}
+
+/// Entry j − 1 of `t[base..<base + 16]` holds [j]Q; returns [±m]Q (infinity for m = 0) by a full
+/// masked scan and a masked negation.
+@inline(__always)
+func signedLookup(_ t: UnsafeBufferPointer<G1Affine>, base: Int, _ digit: (magnitude: Int, negative: UInt64)) -> G1Affine {
+    var sel = G1Affine.infinity
+    for j in 0..<16 { sel = select(sel, t[base + j], equalBit(digit.magnitude, j + 1)) }
+    sel.y = Fp.select(sel.y, -sel.y, digit.negative)
+    return sel
 }
 
 /// Reads and permutations indexed by a secret: every entry is touched, so the memory access
@@ -104,10 +145,10 @@ package enum Oblivious {
     }
 }
 
-/// [k]P for a fixed public base P and secret k without doublings: 64 windows of 16 affine
-/// multiples [d·16^w]P (1024 points, 96 KiB), one masked scan and one complete mixed addition
-/// per window (64 × (11M + 16 selects)), against 256 doublings + 64 additions for the
-/// general constant-time multiplication.
+/// [k]P for a fixed public base P and secret k without doublings: 52 signed 5-bit windows of
+/// 16 affine multiples [d·32^w]P, d = 1…16 (832 points, 78 KiB), one masked scan, masked
+/// negation and complete mixed addition per window (52 × (11M + 16 selects)), against 128
+/// doublings + 64 additions for the engine's GLV multiplication.
 package struct FixedBaseTable: Sendable {
     package let base: G1Affine
     private let entries: [G1Affine]
@@ -115,27 +156,24 @@ package struct FixedBaseTable: Sendable {
     package init(_ base: G1Affine) {
         self.base = base
         var points = [G1Projective]()
-        points.reserveCapacity(64 * 16)
+        points.reserveCapacity(SignedDigits.count * 16)
         var windowBase = G1Projective(base)
-        for _ in 0..<64 {
-            points.append(.infinity)
+        for _ in 0..<SignedDigits.count {
             var acc = windowBase
-            for _ in 1..<16 { points.append(acc); acc = acc + windowBase }
-            windowBase = acc
+            points.append(acc)
+            for _ in 2...16 { acc = acc + windowBase; points.append(acc) }
+            windowBase = acc.doubled()  // 32·base of this window
         }
         entries = batchNormalizeVartime(points)  // public base: variable time is fine
     }
 
     /// [k]P, constant time in k.
     package func multiply(_ k: Fr) -> G1Projective {
-        let limbs = k.canonicalLimbs
+        var digits = SignedDigits(k)
         var r = G1Projective.infinity
         entries.withUnsafeBufferPointer { t in
-            for w in 0..<64 {
-                let d = nibble(limbs, w)
-                var sel = G1Affine.infinity
-                for j in 0..<16 { sel = select(sel, t[16 * w + j], equalBit(d, j)) }
-                r = r + sel
+            for w in 0..<SignedDigits.count {
+                r = r + signedLookup(t, base: 16 * w, digits.next(w))
             }
         }
         return r
@@ -145,9 +183,9 @@ package struct FixedBaseTable: Sendable {
     package static let generator = FixedBaseTable(G1Affine.generator)
 }
 
-/// Windows [0..15]P for several public points, for constant-time multi-scalar multiplication
-/// Σ [k_i]P_i with secret k_i (Straus: 256 shared doublings, then per point 64 masked scans
-/// and complete mixed additions).
+/// Multiples [1..16]P of several public points, for constant-time multi-scalar multiplication
+/// Σ [k_i]P_i with secret k_i (Straus over signed 5-bit windows: 260 shared doublings, then per
+/// point 52 masked scans, masked negations and complete mixed additions).
 package struct WindowTables {
     private let entries: [G1Affine]
     package let count: Int
@@ -157,10 +195,9 @@ package struct WindowTables {
         var table = [G1Projective]()
         table.reserveCapacity(16 * points.count)
         for p in points {
-            let start = table.count
-            table.append(.infinity)
+            let start = table.count  // table[start + j − 1] = [j]P
             table.append(p)
-            for j in 2..<16 { table.append(j & 1 == 0 ? table[start + j / 2].doubled() : table[start + j - 1] + p) }
+            for j in 2...16 { table.append(j & 1 == 0 ? table[start + j / 2 - 1].doubled() : table[start + j - 2] + p) }
         }
         entries = batchNormalizeVartime(table)
     }
@@ -168,33 +205,13 @@ package struct WindowTables {
     /// Σ [k_i]P_i, constant time in the scalars.
     package func multiply(_ scalars: [Fr]) -> G1Projective {
         precondition(scalars.count == count, "one scalar per point")
-        let limbs = scalars.map(\.canonicalLimbs)
+        var digits = scalars.map(SignedDigits.all)
+        defer { for i in digits.indices { for w in digits[i].indices { digits[i][w] = (0, 0) } } }
         var r = G1Projective.infinity
         entries.withUnsafeBufferPointer { t in
-            for w in stride(from: 63, through: 0, by: -1) {
-                r = r.doubled().doubled().doubled().doubled()
-                for i in 0..<count {
-                    let d = nibble(limbs[i], w)
-                    var sel = G1Affine.infinity
-                    for j in 0..<16 { sel = select(sel, t[16 * i + j], equalBit(d, j)) }
-                    r = r + sel
-                }
-            }
-        }
-        return r
-    }
-
-    /// [k]P_i for one point of the set, constant time in k.
-    package func multiply(point i: Int, by k: Fr) -> G1Projective {
-        let limbs = k.canonicalLimbs
-        var r = G1Projective.infinity
-        entries.withUnsafeBufferPointer { t in
-            for w in stride(from: 63, through: 0, by: -1) {
-                r = r.doubled().doubled().doubled().doubled()
-                let d = nibble(limbs, w)
-                var sel = G1Affine.infinity
-                for j in 0..<16 { sel = select(sel, t[16 * i + j], equalBit(d, j)) }
-                r = r + sel
+            for w in stride(from: SignedDigits.count - 1, through: 0, by: -1) {
+                r = r.doubled().doubled().doubled().doubled().doubled()
+                for i in 0..<count { r = r + signedLookup(t, base: 16 * i, digits[i][w]) }
             }
         }
         return r

@@ -72,11 +72,19 @@ extension Election {
         return Mix(mixer: mixer, outputs: outputs, proof: proof, signature: signature)
     }
 
-    /// Checks one mix against its inputs: eligible mixer, signature, shuffle proof.
-    /// - Throws: `VotingError.verificationFailed` with `path` (signature, outputs count) or
-    ///   `path + ".proof"` (challenge, equations).
+    /// Checks one mix against its inputs: eligible mixer, signature, shuffle proof, and (unless
+    /// `checkOutputsInSubgroup` is false) that every output is in G1.
+    ///
+    /// The shuffle proof is checked with its combined equation multiplied by the cofactor, so it
+    /// proves the shuffle of the outputs' G1 parts: outputs that are merely on the curve are
+    /// enough for the proof. A small-order part in an output would ride along into the next
+    /// mix and spoil decryption, so some check must catch it; `verifyMixes` makes it once, on
+    /// the final list, instead of on every mix's outputs (see there).
+    /// - Throws: `VotingError.verificationFailed` with `path` (signature, outputs count),
+    ///   `path + ".proof"` (challenge, equations) or `path + ".outputs[i].a|b"` (`.notInSubgroup`).
     public func verifyMix(
-        _ mix: Mix, round: Int, inputs: [Ciphertext], generators: ShuffleGenerators, path: String = "mix"
+        _ mix: Mix, round: Int, inputs: [Ciphertext], generators: ShuffleGenerators, path: String = "mix",
+        checkOutputsInSubgroup: Bool = true
     ) throws(VotingError) {
         guard let member = member(mix.mixer) else { throw .verificationFailed(path: path, .notAMember(mix.mixer)) }
         let bytes = Mix.signedBytes(context: context, round: round, mixer: mix.mixer, outputs: mix.outputs, proof: mix.proof)
@@ -90,10 +98,29 @@ extension Election {
         } catch {
             throw .verificationFailed(path: path + ".proof", error)
         }
+        if checkOutputsInSubgroup, let bad = Election.firstOutsideSubgroup(mix.outputs) { throw .verificationFailed(path: path + ".outputs" + bad, .notInSubgroup) }
+    }
+
+    /// The path suffix (`[i].a` or `[i].b`) of the first ciphertext component outside G1, or nil.
+    static func firstOutsideSubgroup(_ ciphertexts: [Ciphertext]) -> String? {
+        for (i, c) in ciphertexts.enumerated() {
+            if !G1Projective(c.a).isInSubgroup { return "[\(i)].a" }
+            if !G1Projective(c.b).isInSubgroup { return "[\(i)].b" }
+        }
+        return nil
     }
 
     /// Checks a whole mix sequence: at least t mixes by distinct eligible members, each one
-    /// taking the previous one's outputs. Returns the final list.
+    /// taking the previous one's outputs. Returns the final list, every point of it in G1.
+    ///
+    /// Only the final list is subgroup-checked (2N points, not 2N per mix). This is sound: each
+    /// proof, checked with its equation times the cofactor h_eff, proves the shuffle of the
+    /// images under [h_eff], a homomorphism from E(Fp) onto G1 whose kernel is exactly the
+    /// small-order part and which is injective on G1. Chained from ballots in G1 to a final
+    /// list in G1, the images being a re-encrypted permutation forces the lists themselves to
+    /// be one. When the final list fails, the blame goes to the first mix whose outputs left
+    /// G1: a mixer given inputs in G1 whose outputs are not added the small-order part itself
+    /// (honest re-encryption keeps points in G1), so later honest mixers are not blamed.
     /// - Throws: `VotingError.verificationFailed("mixes…", …)` for the first failure.
     public func verifyMixes(_ mixes: [Mix], ballots: [Ballot], generators: ShuffleGenerators? = nil) throws(VotingError) -> [Ciphertext] {
         guard mixes.count >= threshold else { throw .verificationFailed(path: "mixes", .tooFew(needed: threshold, actual: mixes.count)) }
@@ -102,8 +129,13 @@ extension Election {
         let generators = generators ?? shuffleGenerators(count: inputs.count)
         for (k, mix) in mixes.enumerated() {
             guard seen.insert(mix.mixer).inserted else { throw .verificationFailed(path: "mixes[\(k)]", .duplicateMember(mix.mixer)) }
-            try verifyMix(mix, round: k, inputs: inputs, generators: generators, path: "mixes[\(k)]")
+            try verifyMix(mix, round: k, inputs: inputs, generators: generators, path: "mixes[\(k)]", checkOutputsInSubgroup: false)
             inputs = mix.outputs
+        }
+        if Election.firstOutsideSubgroup(inputs) != nil {
+            for (k, mix) in mixes.enumerated() {
+                if let bad = Election.firstOutsideSubgroup(mix.outputs) { throw .verificationFailed(path: "mixes[\(k)].outputs" + bad, .notInSubgroup) }
+            }
         }
         return inputs
     }

@@ -60,6 +60,8 @@ public enum VerificationProblem: Error, Equatable, Sendable, CustomStringConvert
     case tallyMismatch
     /// The members' ballot public shares do not lie on one polynomial through the ballot key.
     case inconsistentPublicShares
+    /// A point on the curve but outside G1 (it has a small-order component).
+    case notInSubgroup
     /// Anything else, spelled out.
     case other(String)
 
@@ -78,6 +80,7 @@ public enum VerificationProblem: Error, Equatable, Sendable, CustomStringConvert
         case .notAnOption(let k): "ciphertext \(k) does not decrypt to an option"
         case .tallyMismatch: "does not match the decrypted ballots"
         case .inconsistentPublicShares: "ballot public shares do not interpolate to the ballot public key"
+        case .notInSubgroup: "point is on the curve but not in G1 (it has a small-order component)"
         case .other(let s): s
         }
     }

@@ -116,7 +116,9 @@ extension VotingTranscript {
     }
 
     /// Parses and validates a JSON transcript: every point is decoded with the full checks
-    /// (canonical encoding, on the curve, in the subgroup), every scalar must be below r, and
+    /// (canonical encoding, on the curve, in the subgroup), except the mixes' outputs and proof
+    /// commitments (canonical, on the curve; `verify()` subgroup-checks the final outputs and the
+    /// proofs clear the cofactor), every scalar must be below r, and
     /// the election's public shares must interpolate to the ballot key. Proofs are not checked
     /// here: call `verify()`.
     /// - Throws: `VotingError.malformedTranscript` when the JSON does not have the expected
@@ -164,8 +166,13 @@ extension VotingTranscript {
         var mixes = [Mix]()
         for (k, m) in wire.mixes.enumerated() {
             let path = "mixes[\(k)]", pp = "mixes[\(k)].proof"
+            // Outputs on the curve only: `verify()` subgroup-checks the final list, and blames
+            // the first mix that left G1 (`Election.verifyMixes`).
             var outputs = [Ciphertext]()
-            for (j, c) in m.outputs.enumerated() { outputs.append(try ct(c, path + ".outputs[\(j)]")) }
+            for (j, c) in m.outputs.enumerated() {
+                let cp = path + ".outputs[\(j)]"
+                outputs.append(Ciphertext(a: try d.proofPoint(c.a, cp + ".a"), b: try d.proofPoint(c.b, cp + ".b")))
+            }
             let q = m.proof
             let proof = ShuffleProof(
                 permutationCommitments: try d.proofPoints(q.permutationCommitments, pp + ".permutation_commitments"),
@@ -237,10 +244,11 @@ struct FieldDecoder {
         }
     }
 
-    /// A shuffle proof's own commitment: on the curve, *not* subgroup-checked. The verifier
-    /// multiplies its combined equation by the cofactor (`Shuffle.verify`), which removes any
-    /// small-order part, so such a part can neither help nor hurt; the statement's points
-    /// (ciphertexts, keys) are always checked with `point`.
+    /// A shuffle proof's own commitment or a mix output: on the curve, *not* subgroup-checked.
+    /// The verifier multiplies its combined equation by the cofactor (`Shuffle.verify`), which
+    /// removes any small-order part, so such a part can neither help nor hurt the proof; the
+    /// final outputs are subgroup-checked once by `Election.verifyMixes`. Ballots, keys and
+    /// partial decryptions are always checked with `point`.
     mutating func proofPoint(_ text: String, _ path: String) throws(VotingError) -> G1Affine {
         if let p = cache[text] ?? onCurve[text] { return p }
         let b = try bytes(text, path)

@@ -314,6 +314,7 @@ enum BenchmarkCatalogue {
         .shuffleGenerators(100),
         .shuffleProve(100),
         .shuffleVerify(100),
+        .shuffleOutputsSubgroup(100),
         .shuffleProve(1000, slow: true),
         .shuffleVerify(1000, slow: true),
         .decryptShare(100),

@@ -185,9 +185,11 @@ extension Benchmark {
         return b
     }
 
-    /// Checking one mix from its encoding: decoding every output and proof point with the full
-    /// checks (curve, subgroup), the signature, and CheckProof. The inputs were decoded with the
-    /// previous mix; the generators are computed once per election.
+    /// Checking one mix from its encoding as `vote verify` does: decoding every output and proof
+    /// point (canonical, on the curve), the signature, and CheckProof (which clears the
+    /// cofactor). The inputs were decoded with the previous mix; the generators are computed
+    /// once per election; the final list's subgroup checks, made once per election, are
+    /// `shuffle_outputs_subgroup_<size>`.
     static func shuffleVerify(_ size: Int, slow: Bool = false) -> Benchmark {
         var b = Benchmark(name: "shuffle_verify_\(size)") {
             let (e, inputs, generators, pool) = shuffleSetup(size)
@@ -199,9 +201,9 @@ extension Benchmark {
             let pointBytes = (p.permutationCommitments + p.chainCommitments + [p.t1, p.t2, p.t3, p.t4A, p.t4B] + p.tHat).map { $0.compressed() }
             return { n in
                 for _ in 0..<n {
-                    let outputs = outputBytes.map { Ciphertext(a: try! G1Affine(decoding: $0[0]), b: try! G1Affine(decoding: $0[1])) }
-                    // As the transcript decoder does: outputs fully checked, the proof's own
-                    // commitments on the curve (Shuffle.verify clears the cofactor).
+                    let outputs = outputBytes.map {
+                        Ciphertext(a: try! G1Affine(decoding: $0[0], subgroupCheck: .skip), b: try! G1Affine(decoding: $0[1], subgroupCheck: .skip))
+                    }
                     let q = pointBytes.map { try! G1Affine(decoding: $0, subgroupCheck: .skip) }
                     let proof = ShuffleProof(
                         permutationCommitments: Array(q[0..<size]), chainCommitments: Array(q[size..<(2 * size)]),
@@ -209,12 +211,27 @@ extension Benchmark {
                         tHat: Array(q[(2 * size + 5)...]), challenge: p.challenge, s1: p.s1, s2: p.s2, s3: p.s3, s4: p.s4,
                         sHat: p.sHat, sPrime: p.sPrime)
                     try! e.verifyMix(Mix(mixer: mix.mixer, outputs: outputs, proof: proof, signature: mix.signature),
-                                     round: 0, inputs: inputs, generators: generators)
+                                     round: 0, inputs: inputs, generators: generators, checkOutputsInSubgroup: false)
                 }
             }
         }
         b.slow = slow
         return b
+    }
+
+    /// The subgroup checks of a final list of `size` ciphertexts (2·size points), made once per
+    /// election after the last mix (`Election.verifyMixes`).
+    static func shuffleOutputsSubgroup(_ size: Int) -> Benchmark {
+        Benchmark(name: "shuffle_outputs_subgroup_\(size)") {
+            let (_, inputs, _, _) = shuffleSetup(size)
+            return { n in
+                for _ in 0..<n {
+                    var all = true
+                    for c in inputs { all = all && G1Projective(c.a).isInSubgroup && G1Projective(c.b).isInSubgroup }
+                    precondition(all)
+                }
+            }
+        }
     }
 
     /// One member's partial decryptions of `size` ciphertexts with the Chaum–Pedersen proof.

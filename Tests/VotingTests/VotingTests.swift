@@ -368,10 +368,67 @@ func altered(_ c: Ciphertext) -> Ciphertext {
     }
 
     @Test func pointOutsideTheSubgroupIsRejected() throws {
-        // (0, 2) is on the curve and has order 3.
+        // (0, 2) is on the curve and has order 3. In a ballot it is refused while decoding…
         let point = "80" + String(repeating: "00", count: 47)
-        #expect(throws: VotingError.invalidEncoding(path: "mixes[0].outputs[0].a", .point(.notInSubgroup(group: "G1")))) {
-            try VotingTranscript(json: try edited(setOutputA(point)))
+        #expect(throws: VotingError.invalidEncoding(path: "ballots[0].ciphertext.a", .point(.notInSubgroup(group: "G1")))) {
+            try VotingTranscript(json: try edited { object in
+                var ballots = object["ballots"] as! [[String: Any]]
+                var c = ballots[0]["ciphertext"] as! [String: Any]
+                c["a"] = point
+                ballots[0]["ciphertext"] = c
+                object["ballots"] = ballots
+            })
+        }
+        // …in a mix's outputs it decodes (on the curve), and the transcript does not verify.
+        let transcript = try VotingTranscript(json: try edited(setOutputA(point)))
+        #expect(throws: VotingError.self) { try transcript.verify() }
+    }
+
+    /// A mixer that adds a small-order point to an output and proves the shuffle over the
+    /// changed list: its proof passes (the verifier clears the cofactor), so the final-list
+    /// subgroup check must catch it, and name that mix, not the honest mixes after it that
+    /// carried the point along.
+    @Test func smallOrderPartAddedByAMixerIsCaughtAndBlamedOnIt() throws {
+        let t = Fixture.transcript
+        let e = Fixture.election
+        var rng = SplitMix64(seed: 21)
+        let torsion = G1Projective(try G1Affine(decoding: [0x80] + [UInt8](repeating: 0, count: 47), subgroupCheck: .skip))
+        let generators = e.shuffleGenerators(count: t.ballots.count)
+        for dishonestRound in 0..<t.mixes.count {
+            var mixes = Array(t.mixes.prefix(dishonestRound))
+            var inputs = mixes.last?.outputs ?? e.mixInputs(ballots: t.ballots)
+            for round in dishonestRound..<t.mixes.count {
+                let mixer = t.mixes[round].mixer
+                if round == dishonestRound {
+                    let (honest, witness) = Shuffle.shuffle(inputs, publicKeyTable: FixedBaseTable(e.ballotPublicKey), using: &rng)
+                    var outputs = honest
+                    outputs[2] = Ciphertext(a: (G1Projective(outputs[2].a) + torsion).affineVartime, b: outputs[2].b)
+                    let proof = Shuffle.prove(
+                        inputs: inputs, outputs: outputs, witness: witness, publicKey: e.ballotPublicKey,
+                        publicKeyTable: FixedBaseTable(e.ballotPublicKey), generators: generators, context: e.context, using: &rng)
+                    // The proof alone passes.
+                    try Shuffle.verify(inputs: inputs, outputs: outputs, proof: proof, publicKey: e.ballotPublicKey,
+                                       generators: generators, context: e.context)
+                    let mix = Fixture.resigned(t.mixes[round], round: round, outputs: outputs, proof: proof)
+                    // A member checking this one mix as it arrives refuses it.
+                    #expect(throws: VotingError.verificationFailed(path: "mix.outputs[2].a", .notInSubgroup)) {
+                        try e.verifyMix(mix, round: round, inputs: inputs, generators: generators)
+                    }
+                    mixes.append(mix)
+                } else {
+                    // Honest later mixers re-encrypt the point, small-order part included.
+                    mixes.append(try e.mix(inputs, round: round, mixer: mixer, identity: Fixture.pool.identities[mixer]!.key,
+                                           generators: generators, using: &rng))
+                }
+                inputs = mixes.last!.outputs
+            }
+            #expect(throws: VotingError.verificationFailed(path: "mixes[\(dishonestRound)].outputs[2].a", .notInSubgroup)) {
+                try e.verifyMixes(mixes, ballots: t.ballots, generators: generators)
+            }
+            expectRejected(t.with(mixes: mixes), at: "mixes[\(dishonestRound)].outputs[2].a", .notInSubgroup)
+            // The transcript round-trips through JSON (outputs decode on the curve) and still fails there.
+            let reparsed = try VotingTranscript(json: t.with(mixes: mixes).jsonData())
+            expectRejected(reparsed, at: "mixes[\(dishonestRound)].outputs[2].a", .notInSubgroup)
         }
     }
 
@@ -455,13 +512,23 @@ func altered(_ c: Ciphertext) -> Ciphertext {
         var rng = SplitMix64(seed: 14)
         let g = G1Projective(G1Affine.generator)
         let points = (0..<3).map { _ in g.multipliedVartime(by: Fr.random(using: &rng)) }
-        let scalars = (0..<3).map { _ in Fr.random(using: &rng) }
+        // Edges of the signed radix-32 recoding: digits 15, 16 (→ −16 and a carry), 31, carries
+        // running through every window (32^k − 1), the top window, and r − 1.
+        var edges: [Fr] = [.zero, .one, Fr(15), Fr(16), Fr(17), Fr(31), Fr(32), Fr(16 * 32 + 16), Fr(UInt64.max), -Fr.one, -Fr(16)]
+        var power = Fr.one
+        for _ in 0..<51 { power = power * Fr(32) }
+        edges += [power, power - .one, power * Fr(3), power + Fr(16)]
+        for _ in 0..<6 { edges.append(Fr.random(using: &rng)) }
         let tables = WindowTables(points)
-        var expected = G1Projective.infinity
-        for i in 0..<3 { expected = expected + points[i].multiplied(by: scalars[i]) }
-        #expect(tables.multiply(scalars) == expected)
-        #expect(tables.multiply(point: 1, by: scalars[0]) == points[1].multiplied(by: scalars[0]))
-        #expect(FixedBaseTable.generator.multiply(scalars[2]) == g.multiplied(by: scalars[2]))
+        let pkTable = FixedBaseTable(points[0].affine)
+        for k in edges {
+            #expect(FixedBaseTable.generator.multiply(k) == g.multipliedVartime(by: k))
+            #expect(pkTable.multiply(k) == points[0].multipliedVartime(by: k))
+            let scalars = [k, Fr.random(using: &rng), -k]
+            var expected = G1Projective.infinity
+            for i in 0..<3 { expected = expected + points[i].multipliedVartime(by: scalars[i]) }
+            #expect(tables.multiply(scalars) == expected)
+        }
         #expect(FixedBaseTable.generator.multiply(.zero).isInfinity)
     }
 
