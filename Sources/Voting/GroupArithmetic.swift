@@ -35,58 +35,6 @@ func select(_ a: G1Affine, _ b: G1Affine, _ bit: UInt64) -> G1Affine {
     return out
 }
 
-/// Signed radix-32 recoding, constant time: k = Σ_w d_w·32^w over 52 windows with every d_w in
-/// [-16, 16]. Window w is 5 bits of k plus the carry out of window w − 1; a value v ≥ 16 becomes
-/// v − 32 and carries 1. Returned as magnitude |d_w| (0…16) and sign bit, so one 16-entry table
-/// of [1..16]·base serves a 5-bit window (52 additions instead of 64 for 4-bit windows, with
-/// the same table size). k < r < 2^255 leaves no carry out of the top window.
-@usableFromInline
-struct SignedDigits {
-    static let count = 52
-    private var limbs: (UInt64, UInt64, UInt64, UInt64)
-    private var carry: UInt64 = 0
-
-    init(_ k: Fr) { limbs = k.canonicalLimbs }
-
-    /// Bits [5w, 5w + 5) of k; the limb indices depend only on w.
-    @inline(__always)
-    private func bits(_ w: Int) -> UInt64 {
-        @inline(__always) func limb(_ i: Int) -> UInt64 {
-            switch i { case 0: limbs.0; case 1: limbs.1; case 2: limbs.2; case 3: limbs.3; default: 0 }
-        }
-        let shift = 5 * w, li = shift >> 6, bi = shift & 63
-        var v = limb(li) >> UInt64(bi)
-        if bi > 59 { v |= limb(li + 1) << UInt64(64 - bi) }  // a window straddling two limbs (w only)
-        return v & 31
-    }
-
-    /// The digit of window w (call for w = 0, 1, 2, … in order): (|d_w|, 1 when d_w < 0).
-    @inline(__always)
-    mutating func next(_ w: Int) -> (magnitude: Int, negative: UInt64) {
-        let v = bits(w) &+ carry                // 0…32
-        let negative = ((15 &- v) >> 63) & 1    // v ≥ 16
-        let m = 0 &- negative
-        carry = negative
-        return (Int((v & ~m) | ((32 &- v) & m)), negative)
-    }
-
-    /// All 52 digits, least significant first.
-    static func all(_ k: Fr) -> [(magnitude: Int, negative: UInt64)] {
-        var d = SignedDigits(k)
-        return (0..<count).map { d.next($0) }
-    }
-}
-
-/// Entry j − 1 of `t[base..<base + 16]` holds [j]Q; returns [±m]Q (infinity for m = 0) by a full
-/// masked scan and a masked negation.
-@inline(__always)
-func signedLookup(_ t: UnsafeBufferPointer<G1Affine>, base: Int, _ digit: (magnitude: Int, negative: UInt64)) -> G1Affine {
-    var sel = G1Affine.infinity
-    for j in 0..<16 { sel = select(sel, t[base + j], equalBit(digit.magnitude, j + 1)) }
-    sel.y = Fp.select(sel.y, -sel.y, digit.negative)
-    return sel
-}
-
 /// Reads and permutations indexed by a secret: every entry is touched, so the memory access
 /// pattern does not depend on the index. Quadratic in n (10^6 masked word operations for a
 /// 1000-ballot shuffle, a few milliseconds), against the scalar multiplications it is noise.
@@ -145,42 +93,14 @@ package enum Oblivious {
     }
 }
 
-/// [k]P for a fixed public base P and secret k without doublings: 52 signed 5-bit windows of
-/// 16 affine multiples [d·32^w]P, d = 1…16 (832 points, 78 KiB), one masked scan, masked
-/// negation and complete mixed addition per window (52 × (11M + 16 selects)), against 128
-/// doublings + 64 additions for the engine's GLV multiplication.
-package struct FixedBaseTable: Sendable {
-    package let base: G1Affine
-    private let entries: [G1Affine]
-
-    package init(_ base: G1Affine) {
-        self.base = base
-        var points = [G1Projective]()
-        points.reserveCapacity(SignedDigits.count * 16)
-        var windowBase = G1Projective(base)
-        for _ in 0..<SignedDigits.count {
-            var acc = windowBase
-            points.append(acc)
-            for _ in 2...16 { acc = acc + windowBase; points.append(acc) }
-            windowBase = acc.doubled()  // 32·base of this window
-        }
-        entries = batchNormalizeVartime(points)  // public base: variable time is fine
-    }
-
-    /// [k]P, constant time in k.
-    package func multiply(_ k: Fr) -> G1Projective {
-        var digits = SignedDigits(k)
-        var r = G1Projective.infinity
-        entries.withUnsafeBufferPointer { t in
-            for w in 0..<SignedDigits.count {
-                r = r + signedLookup(t, base: 16 * w, digits.next(w))
-            }
-        }
-        return r
-    }
-
-    /// The generator G1's table, built once per process.
-    package static let generator = FixedBaseTable(G1Affine.generator)
+/// Entry j − 1 of `t[base..<base + 16]` holds [j]Q; returns [±m]Q (infinity for m = 0) by a full
+/// masked scan and a masked negation.
+@inline(__always)
+func signedLookup(_ t: UnsafeBufferPointer<G1Affine>, base: Int, _ digit: (magnitude: Int, negative: UInt64)) -> G1Affine {
+    var sel = G1Affine.infinity
+    for j in 0..<16 { sel = select(sel, t[base + j], equalBit(digit.magnitude, j + 1)) }
+    sel.y = Fp.select(sel.y, -sel.y, digit.negative)
+    return sel
 }
 
 /// Multiples [1..16]P of several public points, for constant-time multi-scalar multiplication

@@ -81,6 +81,9 @@ final class GroupTests: XCTestCase {
         for _ in 0..<12 { scalars.append(Fr.random(using: &rng)) }
         let p1 = g1.multiplied(by: Fr.random(using: &rng)), p2 = g2.multiplied(by: Fr.random(using: &rng))
         for k in scalars {
+            // The generator's precomputed table (what `multiplied(by:)` uses for it).
+            XCTAssertEqual(FixedBaseTable.generator.multiply(k), g1.multipliedFullLength(by: k))
+            XCTAssertEqual(FixedBaseTable(p1.affine).multiply(k), p1.multipliedFullLength(by: k))
             for p in [g1, p1] {
                 let expected = p.multipliedFullLength(by: k)
                 XCTAssertEqual(p.multipliedGLV(by: k), expected)

@@ -40,7 +40,18 @@ public enum G1Curve: CurveParameters {
     public static func decode(_ bytes: ArraySlice<UInt8>) -> Fp? { Fp(bigEndian: bytes) }
     public static func isLexicographicallyLargest(_ v: Fp) -> Bool { v.isLexicographicallyLargest }
     public static func isInSubgroup(_ p: G1Projective) -> Bool { p.isInSubgroup }
-    @inlinable public static func multiplyConstantTime(_ p: G1Projective, by k: Fr) -> G1Projective { p.multipliedGLV(by: k) }
+    /// The generator itself (as `G1Projective(G1Affine.generator)` gives it; the base point is
+    /// public, so branching on it is fine) goes through its precomputed table, any other point
+    /// through GLV; both are constant time in k.
+    @inlinable public static func multiplyConstantTime(_ p: G1Projective, by k: Fr) -> G1Projective {
+        if isGenerator(p) { return FixedBaseTable.generator.multiply(k) }
+        return p.multipliedGLV(by: k)
+    }
+
+    @usableFromInline static func isGenerator(_ p: G1Projective) -> Bool {
+        let g = G1Affine.generator
+        return p.z == .one && p.x == g.x && p.y == g.y
+    }
 }
 
 /// Marker for G2 ⊂ E'(Fp2).
