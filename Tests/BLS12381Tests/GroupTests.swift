@@ -179,14 +179,42 @@ final class GroupTests: XCTestCase {
         }
     }
 
+    /// Scalars that stress the signed digits and the GLV split: 0, 1, r − 1, r − 2, powers of two up
+    /// to 2^254 and their negatives (long runs of ones, carries into and out of the top window),
+    /// z², z² ± 1, and random values.
+    func msmEdgeScalars(_ n: Int, using rng: inout SplitMix64) -> [Fr] {
+        var power = Fr.one
+        var specials: [Fr] = [.zero, .one, -Fr.one, -Fr(2)]
+        for k in 0...254 {
+            if k % 17 == 0 || k >= 250 { specials += [power, -power, power - .one] }
+            power = power + power
+        }
+        let zz = Fr(0xd201_0000_0001_0000) * Fr(0xd201_0000_0001_0000)
+        specials += [zz, zz + .one, zz - .one, -zz, zz * zz]
+        return (0..<n).map { i in i % 3 == 0 ? specials[(i / 3) % specials.count] : Fr.random(using: &rng) }
+    }
+
+    /// On-curve points of E(Fp) with (almost surely) a non-zero cofactor component: random x
+    /// decoded without the subgroup check.
+    func onCurveG1Points(_ n: Int, using rng: inout SplitMix64) -> [G1Affine] {
+        var out: [G1Affine] = []
+        while out.count < n {
+            var b = (0..<48).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            b[0] = 0x80 | (b[0] & 0x2f)  // compressed, random sign, x < 2^380 < p
+            if let p = try? G1Affine(decoding: b, subgroupCheck: .skip) { out.append(p) }
+        }
+        return out
+    }
+
     func testMSMEqualsNaiveSum() {
         var rng = SplitMix64(seed: 0x3535)
-        // 64 and up: affine buckets in batches; 700 also has many additions per bucket and
-        // rounds; the repeated and opposite points force the doubling and cancellation paths.
-        for n in [0, 1, 5, 40, 63, 64, 130, 700] {
-            let scalars = (0..<n).map { _ in Fr.random(using: &rng) }
+        // Below 8: the naive path; from 8: signed-digit Pippenger with affine buckets, whose
+        // window width changes at 16, 40, 63, 130, 700, 4096 (msmWindowWidth). The repeated and
+        // opposite points force the doubling and cancellation paths in filling and summing.
+        for n in [0, 1, 5, 7, 8, 9, 16, 17, 40, 63, 64, 65, 130, 700, 1100] {
+            let scalars = msmEdgeScalars(n, using: &rng)
             var points = (0..<n).map { _ in g1.multiplied(by: .random(using: &rng)).affine }
-            if n >= 64 {
+            if n >= 8 {
                 for k in stride(from: 0, to: n - 1, by: 9) { points[k + 1] = points[k] }  // equal points
                 for k in stride(from: 3, to: n - 1, by: 11) { points[k + 1] = (-G1Projective(points[k])).affine }  // opposite points
                 points[n / 2] = .infinity
@@ -194,12 +222,46 @@ final class GroupTests: XCTestCase {
             var naive = G1Projective.infinity
             for i in 0..<n { naive = naive + G1Projective(points[i]).multiplied(by: scalars[i]) }
             XCTAssertEqual(multiScalarMultiplyVartime(points: points, scalars: scalars), naive, "n = \(n)")
+            XCTAssertEqual(multiScalarMultiplyVartime(subgroupPoints: points, scalars: scalars), naive, "GLV, n = \(n)")
         }
-        let scalars = (0..<150).map { _ in Fr.random(using: &rng) }
-        var points = (0..<150).map { _ in g2.multiplied(by: .random(using: &rng)).affine }
-        points[7] = points[6]
-        var naive = G2Projective.infinity
-        for i in 0..<150 { naive = naive + G2Projective(points[i]).multiplied(by: scalars[i]) }
-        XCTAssertEqual(multiScalarMultiplyVartime(points: points, scalars: scalars), naive)
+        // Everything cancels: P and −P with the same scalar, and the same point with k and −k.
+        let p = g1.multiplied(by: .random(using: &rng)).affine
+        let k = Fr.random(using: &rng)
+        let cancelling = [G1Affine](repeating: p, count: 20) + [G1Affine](repeating: (-G1Projective(p)).affine, count: 20)
+        XCTAssertTrue(multiScalarMultiplyVartime(points: cancelling, scalars: [Fr](repeating: k, count: 40)).isInfinity)
+        XCTAssertTrue(multiScalarMultiplyVartime(subgroupPoints: cancelling, scalars: [Fr](repeating: k, count: 40)).isInfinity)
+        XCTAssertTrue(multiScalarMultiplyVartime(points: [G1Affine](repeating: p, count: 40),
+                                                 scalars: (0..<40).map { $0 < 20 ? k : -k }).isInfinity)
+        // All points at infinity, all scalars zero.
+        XCTAssertTrue(multiScalarMultiplyVartime(points: [G1Affine](repeating: .infinity, count: 70), scalars: (0..<70).map { _ in Fr.random(using: &rng) }).isInfinity)
+        XCTAssertTrue(multiScalarMultiplyVartime(points: [G1Affine](repeating: p, count: 70), scalars: [Fr](repeating: .zero, count: 70)).isInfinity)
+
+        for n in [5, 8, 9, 40, 150] {
+            let scalars = msmEdgeScalars(n, using: &rng)
+            var points = (0..<n).map { _ in g2.multiplied(by: .random(using: &rng)).affine }
+            points[n - 1] = points[0]
+            if n > 8 { points[7] = (-G2Projective(points[6])).affine; points[3] = .infinity }
+            var naive = G2Projective.infinity
+            for i in 0..<n { naive = naive + G2Projective(points[i]).multiplied(by: scalars[i]) }
+            XCTAssertEqual(multiScalarMultiplyVartime(points: points, scalars: scalars), naive, "G2, n = \(n)")
+        }
+    }
+
+    /// Points only on E(Fp): the plain MSM is exact; the GLV MSM is not (it relies on φ = [−z²],
+    /// true on G1 only) but agrees after multiplying by h_eff, which is what the shuffle verifier
+    /// relies on.
+    func testMSMOnCurvePoints() {
+        var rng = SplitMix64(seed: 0x7011)
+        for n in [9, 70, 808] {
+            let points = onCurveG1Points(n, using: &rng)
+            let scalars = msmEdgeScalars(n, using: &rng)
+            var naive = G1Projective.infinity
+            for i in 0..<n { naive = naive + G1Projective(points[i]).multiplied(by: scalars[i]) }
+            XCTAssertFalse(naive.isInSubgroup)
+            XCTAssertEqual(multiScalarMultiplyVartime(points: points, scalars: scalars), naive, "n = \(n)")
+            let glv = multiScalarMultiplyVartime(subgroupPoints: points, scalars: scalars)
+            XCTAssertNotEqual(glv, naive, "n = \(n): the GLV sum differs off the subgroup")
+            XCTAssertEqual(glv.clearCofactor(), naive.clearCofactor(), "n = \(n)")
+        }
     }
 }
