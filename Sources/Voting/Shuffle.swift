@@ -289,10 +289,7 @@ public enum Shuffle {
         // on the curve only, and a small-order part in them vanishes here instead of costing a
         // subgroup check per point (2N + 5 of them). For points in G1 this changes nothing
         // (1 − z is invertible mod r). The statement's points are subgroup-checked by the caller.
-        // The GLV MSM may be used on these unchecked points only because of this multiplication:
-        // off G1 it differs from the plain sum by a point of the cofactor part H of E(Fp), and
-        // h_eff sends H to O (see `multiScalarMultiplyVartime(subgroupPoints:scalars:)`).
-        guard multiScalarMultiplyVartime(subgroupPoints: points, scalars: scalars).clearCofactor().isInfinity else { throw .equationsDoNotHold }
+        guard multiScalarMultiplyVartime(points: points, scalars: scalars).clearCofactor().isInfinity else { throw .equationsDoNotHold }
     }
 
     static func statementTranscript(

@@ -302,6 +302,15 @@ enum BenchmarkCatalogue {
         Benchmark(name: "msm_g1_64") { msmG1(64) },
         Benchmark(name: "msm_g1_1024") { msmG1(1024) },
         Benchmark(name: "msm_g1_4096") { msmG1(4096) },
+        Benchmark(name: "msm_g1_808") { msmG1(808) },  // the size of shuffle_verify_100's MSM
+        Benchmark(name: "msm_g1_glv_808") {
+            let points = pointsG1(808), scalars = (0..<808).map { _ in Fr.random() }
+            return { n in for _ in 0..<n { blackHole(multiScalarMultiplyVartime(subgroupPoints: points, scalars: scalars)) } }
+        },
+        Benchmark(name: "msm_g1_glv_1024") {
+            let points = pointsG1(1024), scalars = (0..<1024).map { _ in Fr.random() }
+            return { n in for _ in 0..<n { blackHole(multiScalarMultiplyVartime(subgroupPoints: points, scalars: scalars)) } }
+        },
         Benchmark(name: "msm_g2_64") {
             let points = pointsG2(64), scalars = (0..<64).map { _ in Fr.random() }
             return { n in for _ in 0..<n { blackHole(multiScalarMultiplyVartime(points: points, scalars: scalars)) } }
