@@ -93,16 +93,6 @@ package enum Oblivious {
     }
 }
 
-/// Entry j − 1 of `t[base..<base + 16]` holds [j]Q; returns [±m]Q (infinity for m = 0) by a full
-/// masked scan and a masked negation.
-@inline(__always)
-func signedLookup(_ t: UnsafeBufferPointer<G1Affine>, base: Int, _ digit: (magnitude: Int, negative: UInt64)) -> G1Affine {
-    var sel = G1Affine.infinity
-    for j in 0..<16 { sel = select(sel, t[base + j], equalBit(digit.magnitude, j + 1)) }
-    sel.y = Fp.select(sel.y, -sel.y, digit.negative)
-    return sel
-}
-
 /// Multiples [1..16]P of several public points, for constant-time multi-scalar multiplication
 /// Σ [k_i]P_i with secret k_i (Straus over signed 5-bit windows: 260 shared doublings, then per
 /// point 52 masked scans, masked negations and complete mixed additions).

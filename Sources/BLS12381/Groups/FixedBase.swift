@@ -54,6 +54,21 @@ package struct SignedDigits {
     }
 }
 
+/// Entry j − 1 of `t[base..<base + 16]` holds [j]Q; returns [±m]Q for the signed digit (infinity
+/// for m = 0) by a full masked scan and a masked negation: constant time in the digit. Shared by
+/// `FixedBaseTable` and the voting protocols' Straus sums.
+@inlinable @inline(__always)
+package func signedLookup(_ t: UnsafeBufferPointer<G1Affine>, base: Int, _ digit: (magnitude: Int, negative: UInt64)) -> G1Affine {
+    var sel = G1Affine.infinity
+    for j in 0..<16 {
+        let bit = isZeroBit(UInt64(bitPattern: Int64(digit.magnitude - (j + 1))))
+        sel.x = Fp.select(sel.x, t[base + j].x, bit)
+        sel.y = Fp.select(sel.y, t[base + j].y, bit)
+    }
+    sel.y = Fp.select(sel.y, -sel.y, digit.negative)
+    return sel
+}
+
 /// [k]B for a fixed public base B of G1 and secret k, constant time in k (see the top of the file).
 public struct FixedBaseTable: Sendable {
     public let base: G1Affine
@@ -79,15 +94,7 @@ public struct FixedBaseTable: Sendable {
         var r = G1Projective.infinity
         entries.withUnsafeBufferPointer { t in
             for w in 0..<SignedDigits.count {
-                let d = digits.next(w)
-                var sel = G1Affine.infinity
-                for j in 0..<16 {
-                    let bit = isZeroBit(UInt64(bitPattern: Int64(d.magnitude - (j + 1))))
-                    sel.x = Fp.select(sel.x, t[16 * w + j].x, bit)
-                    sel.y = Fp.select(sel.y, t[16 * w + j].y, bit)
-                }
-                sel.y = Fp.select(sel.y, -sel.y, d.negative)
-                r = r + sel
+                r = r + signedLookup(t, base: 16 * w, digits.next(w))
             }
         }
         return r

@@ -15,9 +15,7 @@ extension ProjectivePoint {
     public func multipliedFullLength(by k: Fr) -> ProjectivePoint {
         let c = k.canonicalLimbs
         return withUnsafeTemporaryAllocation(of: ProjectivePoint.self, capacity: 16) { table in
-            table.initialize(repeating: .infinity)
-            table[1] = self
-            for j in 2..<16 { table[j] = (j & 1 == 0) ? table[j / 2].doubled() : table[j - 1] + self }
+            fillMultiples(table, base: 0, self)
             var r = ProjectivePoint.infinity
             for i in stride(from: 63, through: 0, by: -1) {
                 r = r.doubled().doubled().doubled().doubled()
@@ -28,12 +26,7 @@ extension ProjectivePoint {
                 case 2: limb = c.2
                 default: limb = c.3
                 }
-                let nibble = (limb >> UInt64(4 * (i & 15))) & 0xf
-                var sel = ProjectivePoint.infinity
-                for j in 0..<16 {
-                    sel = ProjectivePoint.select(sel, table[j], isZeroBit(nibble ^ UInt64(j)))
-                }
-                r = r + sel
+                r = r + constantTimeLookup(table, base: 0, (limb >> UInt64(4 * (i & 15))) & 0xf)
             }
             return r
         }
