@@ -93,6 +93,10 @@ final class FieldTests: XCTestCase {
             XCTAssertEqual(x.squared(), x * x)
             XCTAssertEqual(x * x.inverse(), .one)
             XCTAssertEqual(x.mulBy01(a, b), x * Fp6(a, b, .zero))
+            XCTAssertEqual(x * y, Fp6.multiplyReference(x, y))
+            XCTAssertEqual(x.mulBy01(a, b), Fp6.multiplyReference(x, Fp6(a, b, .zero)))
+            XCTAssertEqual(Fp2Wide(square: a).reduced(), a.squared())
+            XCTAssertEqual(Fp2Wide(product: a, b).reduced(), a * b)
             XCTAssertEqual(x.mulBy1(b), x * Fp6(.zero, b, .zero))
             XCTAssertEqual(x.mulByV(), x * Fp6(.zero, .one, .zero))
 
@@ -101,6 +105,9 @@ final class FieldTests: XCTestCase {
             XCTAssertEqual(f.squared(), f * f)
             XCTAssertEqual(f * f.inverse(), .one)
             XCTAssertEqual(f.mulBy014(a, b, c), f * Fp12(Fp6(a, b, .zero), Fp6(.zero, c, .zero)))
+            XCTAssertEqual(f.mulBy014(a, b, c), Fp12.multiplyReference(f, Fp12(Fp6(a, b, .zero), Fp6(.zero, c, .zero))))
+            XCTAssertEqual(f * g, Fp12.multiplyReference(f, g))
+            XCTAssertEqual(x.mulBy1(b), Fp6.multiplyReference(x, Fp6(.zero, b, .zero)))
             XCTAssertEqual(f.frobenius(1), f.power(pLimbs))
             XCTAssertEqual(f.frobenius(2), f.frobenius(1).frobenius(1))
             XCTAssertEqual(f.frobenius(3), f.frobenius(2).frobenius(1))
@@ -110,6 +117,76 @@ final class FieldTests: XCTestCase {
             m = m.frobenius(2) * m
             XCTAssertEqual(m.cyclotomicSquared(), m.squared())
         }
+    }
+
+    /// Lazy reduction at the edges of its bounds: coefficients whose limbs are p − 1 (the
+    /// largest reduced value) or zero, in every combination over two coefficients.
+    func testLazyReductionAtExtremeValues() {
+        let top = Fp(Fp.p0 &- 1, Fp.p1, Fp.p2, Fp.p3, Fp.p4, Fp.p5)
+        let values: [Fp] = [.zero, .one, top, -Fp.one, Fp(Fp.p0 &- 2, Fp.p1, Fp.p2, Fp.p3, Fp.p4, Fp.p5)]
+        var elements: [Fp2] = []
+        for u in values { for w in values { elements.append(Fp2(u, w)) } }
+        var rng = SplitMix64(seed: 0x1A2B)
+        for (i, e) in elements.enumerated() {
+            let f = elements[(i * 7 + 3) % elements.count], g = elements[(i * 11 + 5) % elements.count]
+            XCTAssertEqual(Fp2Wide(square: e).reduced(), Fp2.multiplyReference(e, e))
+            XCTAssertEqual(Fp2Wide(product: e, f).reduced(), Fp2.multiplyReference(e, f))
+            let x = Fp6(e, f, g), y = Fp6(g, e, f)
+            XCTAssertEqual(x * y, Fp6.multiplyReference(x, y))
+            XCTAssertEqual(x * x, Fp6.multiplyReference(x, x))
+            XCTAssertEqual(x.mulBy01(f, g), Fp6.multiplyReference(x, Fp6(f, g, .zero)))
+            let big = Fp12(x, y), other = Fp12(y, Fp6(g, f, e))
+            XCTAssertEqual(big * other, Fp12.multiplyReference(big, other))
+            XCTAssertEqual(big.mulBy014(e, f, g), Fp12.multiplyReference(big, Fp12(Fp6(e, f, .zero), Fp6(.zero, g, .zero))))
+            let r = Fp6.random(using: &rng)
+            XCTAssertEqual(x * r, Fp6.multiplyReference(x, r))
+            let k = KarabinaCompressed(g2: e, g3: f, g4: g, g5: e)
+            // Not a cyclotomic element, but the squaring formulas are polynomial identities:
+            // compare them with the same formulas over reduced Fp2 arithmetic.
+            let s4 = g.squared(), s5 = e.squared(), s2 = e.squared(), s3 = f.squared()
+            let b45 = (g * e).doubled().mulByNonResidue(), b23 = (e * f).doubled()
+            let a45 = s4 + s5.mulByNonResidue(), a23 = s2 + s3.mulByNonResidue()
+            let expected = KarabinaCompressed(
+                g2: (b45 + e).doubled() + b45, g3: (a45 - f).doubled() + a45,
+                g4: (a23 - g).doubled() + a23, g5: (b23 + e).doubled() + b23)
+            XCTAssertEqual(k.squared(), expected)
+        }
+    }
+
+    /// Karabina's compressed squaring against Granger–Scott on the cyclotomic subgroup, both ways
+    /// of recovering g1, the identity, and the compressed exponentiation by z against the plain one.
+    func testKarabinaCompressedSquaring() {
+        var rng = SplitMix64(seed: 0x4B41_5241)
+        for round in 0..<12 {
+            let f = Fp12.random(using: &rng)
+            var m = f.conjugate() * f.inverse()
+            m = m.frobenius(2) * m
+            let g = KarabinaCompressed(m)
+            XCTAssertEqual(g.decompressedVartime(), m, "round \(round)")
+            XCTAssertEqual(g.g1Vartime(), m.c1.c1)
+            // The relation the g2 = 0 branch of the decompression rests on:
+            // ξ·(g1·g3 − 2·g4·g5) = g2·(1 − g0) (with g2 = 0 it gives g1 = 2·g4·g5 / g3).
+            let (g0, g1) = (m.c0.c0, m.c1.c1)
+            XCTAssertEqual((g1 * g.g3 - (g.g4 * g.g5).doubled()).mulByNonResidue(), g.g2 * (Fp2.one - g0))
+            XCTAssertEqual(((g.g5.squared().mulByNonResidue() + g.g4.squared() + g.g4.squared().doubled()) - g.g3.doubled()),
+                           (g1 * g.g2).doubled().doubled())
+            var plain = m, compressed = g
+            for k in 1...8 {
+                plain = plain.cyclotomicSquared()
+                compressed = compressed.squared()
+                XCTAssertEqual(compressed, KarabinaCompressed(plain), "round \(round), \(k) squarings")
+                XCTAssertEqual(compressed.decompressedVartime(), plain, "round \(round), \(k) squarings")
+            }
+            XCTAssertEqual(m.cyclotomicSquared(repeated: 9), plain.cyclotomicSquared())
+            XCTAssertEqual(m.cyclotomicSquared(repeated: 3), m.cyclotomicSquared().cyclotomicSquared().cyclotomicSquared())
+            XCTAssertEqual(m.cyclotomicPowZ(), m.cyclotomicPowZReference(), "round \(round)")
+            XCTAssertNotEqual(m.cyclotomicPowZ(), m)
+        }
+        // The identity compresses to zeros (g2 = g3 = 0) and stays the identity.
+        XCTAssertEqual(KarabinaCompressed(.one), KarabinaCompressed(g2: .zero, g3: .zero, g4: .zero, g5: .zero))
+        XCTAssertEqual(KarabinaCompressed(.one).squared().decompressedVartime(), .one)
+        XCTAssertEqual(Fp12.one.cyclotomicSquared(repeated: 32), .one)
+        XCTAssertEqual(Fp12.one.cyclotomicPowZ(), .one)
     }
 
     func testSgn0() {

@@ -18,9 +18,30 @@ public struct Fp6: Sendable, Equatable {
     @inlinable
     public static prefix func - (a: Fp6) -> Fp6 { Fp6(-a.c0, -a.c1, -a.c2) }
 
-    /// Karatsuba over three coefficients (Devegili et al. 2006): 6 Fp2 products.
+    /// Karatsuba over three coefficients (Devegili et al. 2006) with lazy reduction: 6 Fp2
+    /// products left unreduced (18 768-bit products), combined in `Fp2Wide` and reduced once per
+    /// coefficient: 6 Montgomery reductions instead of 12.
     @inlinable
-    public static func * (a: Fp6, b: Fp6) -> Fp6 {
+    public static func * (a: Fp6, b: Fp6) -> Fp6 { wideProduct(a, b).reduced() }
+
+    /// The product of `*` before its reductions. Inputs reduced.
+    @inlinable
+    public static func wideProduct(_ a: Fp6, _ b: Fp6) -> Fp6Wide {
+        let v0 = Fp2Wide(product: a.c0, b.c0)
+        let v1 = Fp2Wide(product: a.c1, b.c1)
+        let v2 = Fp2Wide(product: a.c2, b.c2)
+        let t0 = Fp2Wide(product: a.c1 + a.c2, b.c1 + b.c2)
+        let t1 = Fp2Wide(product: a.c0 + a.c1, b.c0 + b.c1)
+        let t2 = Fp2Wide(product: a.c0 + a.c2, b.c0 + b.c2)
+        let c0 = v0 + (t0 - v1 - v2).mulByNonResidue()
+        let c1 = t1 - v0 - v1 + v2.mulByNonResidue()
+        let c2 = t2 - v0 - v2 + v1
+        return Fp6Wide(c0, c1, c2)
+    }
+
+    /// The same Karatsuba with every Fp2 product reduced: the reference the lazy product is
+    /// tested against.
+    public static func multiplyReference(_ a: Fp6, _ b: Fp6) -> Fp6 {
         let v0 = a.c0 * b.c0
         let v1 = a.c1 * b.c1
         let v2 = a.c2 * b.c2
@@ -50,21 +71,31 @@ public struct Fp6: Sendable, Equatable {
     @inlinable
     public func mul(by f: Fp2) -> Fp6 { Fp6(c0 * f, c1 * f, c2 * f) }
 
-    /// self · (b0 + b1·v): 5 Fp2 products.
+    /// self · (b0 + b1·v): 5 Fp2 products, left unreduced and reduced once per coefficient.
     @inlinable
-    public func mulBy01(_ b0: Fp2, _ b1: Fp2) -> Fp6 {
-        let aa = c0 * b0
-        let bb = c1 * b1
-        let t1 = (c2 * b1).mulByNonResidue() + aa
-        let t2 = (b0 + b1) * (c0 + c1) - aa - bb
-        let t3 = c2 * b0 + bb
-        return Fp6(t1, t2, t3)
+    public func mulBy01(_ b0: Fp2, _ b1: Fp2) -> Fp6 { wideMulBy01(b0, b1).reduced() }
+
+    /// `mulBy01` before its reductions.
+    @inlinable
+    public func wideMulBy01(_ b0: Fp2, _ b1: Fp2) -> Fp6Wide {
+        let aa = Fp2Wide(product: c0, b0)
+        let bb = Fp2Wide(product: c1, b1)
+        let t1 = Fp2Wide(product: c2, b1).mulByNonResidue() + aa
+        let t2 = Fp2Wide(product: b0 + b1, c0 + c1) - aa - bb
+        let t3 = Fp2Wide(product: c2, b0) + bb
+        return Fp6Wide(t1, t2, t3)
     }
 
     /// self · (b1·v): 3 Fp2 products.
     @inlinable
     public func mulBy1(_ b1: Fp2) -> Fp6 {
         Fp6((c2 * b1).mulByNonResidue(), c0 * b1, c1 * b1)
+    }
+
+    /// `mulBy1` before its reductions.
+    @inlinable
+    public func wideMulBy1(_ b1: Fp2) -> Fp6Wide {
+        Fp6Wide(Fp2Wide(product: c2, b1).mulByNonResidue(), Fp2Wide(product: c0, b1), Fp2Wide(product: c1, b1))
     }
 
     public func inverse() -> Fp6 { inverse(vartime: false) }
