@@ -153,6 +153,26 @@ final class FieldTests: XCTestCase {
         }
     }
 
+    /// The lazily reduced a·b ± c·d of the curve formulas against two full products, for Fp and
+    /// Fp2, at random values and at the largest reduced ones.
+    func testSumAndDifferenceOfProducts() {
+        var rng = SplitMix64(seed: 0x5050)
+        let top = Fp(Fp.p0 &- 1, Fp.p1, Fp.p2, Fp.p3, Fp.p4, Fp.p5)
+        var fps: [Fp] = [.zero, .one, top, -Fp.one]
+        for _ in 0..<12 { fps.append(Fp.random(using: &rng)) }
+        for (i, a) in fps.enumerated() {
+            let b = fps[(i + 1) % fps.count], c = fps[(i + 5) % fps.count], d = fps[(i * 3 + 2) % fps.count]
+            XCTAssertEqual(Fp.sumOfProducts(a, b, c, d), a * b + c * d)
+            XCTAssertEqual(Fp.differenceOfProducts(a, b, c, d), a * b - c * d)
+            XCTAssertEqual(Fp.sumOfProducts(top, top, top, top), top * top + top * top)
+            XCTAssertEqual(Fp.differenceOfProducts(.zero, a, top, top), -(top * top))
+            let x = Fp2(a, d), y = Fp2(b, c), z = Fp2(c, top), w = Fp2(top, a)
+            XCTAssertEqual(Fp2.sumOfProducts(x, y, z, w), x * y + z * w)
+            XCTAssertEqual(Fp2.differenceOfProducts(x, y, z, w), x * y - z * w)
+            XCTAssertEqual(Fp2.differenceOfProducts(w, w, z, z), w.squared() - z.squared())
+        }
+    }
+
     /// Karabina's compressed squaring against Granger–Scott on the cyclotomic subgroup, both ways
     /// of recovering g1, the identity, and the compressed exponentiation by z against the plain one.
     func testKarabinaCompressedSquaring() {

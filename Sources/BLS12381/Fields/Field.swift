@@ -26,6 +26,10 @@ public protocol FieldElement: Equatable, Sendable {
     var legendreVartime: Int { get }
     /// RFC 9380 sgn0.
     var sgn0: UInt64 { get }
+    /// a·b + c·d with one reduction (lazy reduction; inputs reduced). Constant time.
+    static func sumOfProducts(_ a: Self, _ b: Self, _ c: Self, _ d: Self) -> Self
+    /// a·b − c·d with one reduction (lazy reduction; inputs reduced). Constant time.
+    static func differenceOfProducts(_ a: Self, _ b: Self, _ c: Self, _ d: Self) -> Self
 }
 
 extension FieldElement {

@@ -296,6 +296,18 @@ public struct Fp: Sendable {
 extension Fp: FieldElement {
     @inlinable @inline(__always)
     public static func == (a: Fp, b: Fp) -> Bool { a.equalBit(b) == 1 }
+
+    /// Two 768-bit products, one Montgomery reduction (the sum stays below 2p² < p·2^384).
+    @inlinable @inline(__always)
+    public static func sumOfProducts(_ a: Fp, _ b: Fp, _ c: Fp, _ d: Fp) -> Fp {
+        (FpWide(product: a, b) + FpWide(product: c, d)).montgomeryReduced()
+    }
+
+    /// Two 768-bit products, one Montgomery reduction (`FpWide.-` keeps the difference in range).
+    @inlinable @inline(__always)
+    public static func differenceOfProducts(_ a: Fp, _ b: Fp, _ c: Fp, _ d: Fp) -> Fp {
+        (FpWide(product: a, b) - FpWide(product: c, d)).montgomeryReduced()
+    }
 }
 
 extension Fp: CustomStringConvertible {

@@ -74,7 +74,7 @@ public struct JacobianPoint<C: CurveParameters>: Sendable {
         let r = r0.doubled()
         let v = u1 * i
         let x3 = r.squared() - j - v.doubled()
-        let y3 = r * (v - x3) - (s1 * j).doubled()
+        let y3 = C.Field.differenceOfProducts(r, v - x3, s1.doubled(), j)
         let z3 = ((p.z + q.z).squared() - z1z1 - z2z2) * h
         return JacobianPoint(x: x3, y: y3, z: z3)
     }
@@ -96,7 +96,7 @@ public struct JacobianPoint<C: CurveParameters>: Sendable {
         let r = r0.doubled()
         let v = p.x * i
         let x3 = r.squared() - j - v.doubled()
-        let y3 = r * (v - x3) - (p.y * j).doubled()
+        let y3 = C.Field.differenceOfProducts(r, v - x3, p.y.doubled(), j)
         let z3 = (p.z + h).squared() - z1z1 - hh
         return JacobianPoint(x: x3, y: y3, z: z3)
     }

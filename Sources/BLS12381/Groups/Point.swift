@@ -113,15 +113,10 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
         var z3 = t1 + t2
         t1 = t1 - t2
         y3 = C.mulByB3(y3)
-        x3 = t4 * y3
-        t2 = t3 * t1
-        x3 = t2 - x3
-        y3 = y3 * t0
-        t1 = t1 * z3
-        y3 = t1 + y3
-        t0 = t0 * t3
-        z3 = z3 * t4
-        z3 = z3 + t0
+        // The last six products pair up into three sums of two products, one reduction each.
+        x3 = C.Field.differenceOfProducts(t3, t1, t4, y3)
+        y3 = C.Field.sumOfProducts(t1, z3, y3, t0)
+        z3 = C.Field.sumOfProducts(z3, t4, t0, t3)
         return ProjectivePoint(x: x3, y: y3, z: z3)
     }
 
@@ -142,19 +137,13 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
         y3 = y3 + p.x
         var x3 = t0 + t0
         t0 = x3 + t0
-        var t2 = C.mulByB3(p.z)
+        let t2 = C.mulByB3(p.z)
         var z3 = t1 + t2
         t1 = t1 - t2
         y3 = C.mulByB3(y3)
-        x3 = t4 * y3
-        t2 = t3 * t1
-        x3 = t2 - x3
-        y3 = y3 * t0
-        t1 = t1 * z3
-        y3 = t1 + y3
-        t0 = t0 * t3
-        z3 = z3 * t4
-        z3 = z3 + t0
+        x3 = C.Field.differenceOfProducts(t3, t1, t4, y3)
+        y3 = C.Field.sumOfProducts(t1, z3, y3, t0)
+        z3 = C.Field.sumOfProducts(z3, t4, t0, t3)
         let r = ProjectivePoint(x: x3, y: y3, z: z3)
         return ProjectivePoint.select(r, p, q.isInfinityBit)
     }
@@ -175,14 +164,16 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
         var t1 = y * z
         var t2 = z.squared()
         t2 = C.mulByB3(t2)
-        var x3 = t2 * z3
+        let x3z3 = z3
         var y3 = t0 + t2
         z3 = t1 * z3
+        let t2b3 = t2
         t1 = t2 + t2
         t2 = t1 + t2
         t0 = t0 - t2
-        y3 = t0 * y3
-        y3 = x3 + y3
+        // Y3 = t2·Z3 + t0·Y3 with one reduction.
+        y3 = C.Field.sumOfProducts(t2b3, x3z3, t0, y3)
+        var x3: C.Field
         t1 = x * y
         x3 = t0 * t1
         x3 = x3 + x3
