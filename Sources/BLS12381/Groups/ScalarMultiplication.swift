@@ -116,53 +116,104 @@ func fillMultiples<C>(_ table: UnsafeMutableBufferPointer<ProjectivePoint<C>>, b
     for j in 2..<16 { table[base + j] = (j & 1 == 0) ? table[base + j / 2].doubled() : table[base + j - 1] + p }
 }
 
+/// table[base + j] = [j + 1]P for j in 0..<16: the multiples a signed radix-32 digit selects.
+@inlinable @inline(__always)
+func fillSignedMultiples<C>(_ table: UnsafeMutableBufferPointer<ProjectivePoint<C>>, base: Int, _ p: ProjectivePoint<C>) {
+    table[base] = p
+    for m in 2...16 { table[base + m - 1] = (m & 1 == 0) ? table[base + m / 2 - 1].doubled() : table[base + m - 2] + p }
+}
+
+/// Signed radix-32 digits of x < 2^(5·windows − 1), least significant first, written to
+/// `out[at..<at + windows]` as magnitude (0…16) | sign << 7. A window's 5 bits plus the carry
+/// v ≥ 16 becomes v − 32 and carries 1; the top window keeps its value (at most 16 by the bound
+/// on x), so no carry is lost. Constant time: the same operations for every x.
+@inlinable @inline(__always)
+func signedRadix32Digits(_ x: UInt128, windows: Int, into out: UnsafeMutableBufferPointer<UInt8>, at: Int) {
+    var carry: UInt64 = 0
+    for w in 0..<windows {
+        let v = UInt64(truncatingIfNeeded: (x &>> UInt128(5 * w)) & 31) &+ carry  // 0…32
+        let negative = w == windows - 1 ? 0 : ((15 &- v) >> 63) & 1                // v ≥ 16; w is public
+        let m = 0 &- negative
+        carry = negative
+        out[at + w] = UInt8(truncatingIfNeeded: (v & ~m) | ((32 &- v) & m)) | UInt8(truncatingIfNeeded: negative << 7)
+    }
+}
+
+/// [±m]Q for a packed signed digit (see `signedRadix32Digits`) from table[base + j] = [j + 1]Q:
+/// a full masked scan and a masked negation, infinity for m = 0. Constant time in the digit.
+@inlinable @inline(__always)
+func signedProjectiveLookup<C>(_ table: UnsafeMutableBufferPointer<ProjectivePoint<C>>, base: Int, _ digit: UInt8) -> ProjectivePoint<C> {
+    let magnitude = UInt64(digit & 31), negative = UInt64(digit >> 7)
+    var sel = ProjectivePoint<C>.infinity
+    for j in 0..<16 {
+        sel = ProjectivePoint.select(sel, table[base + j], isZeroBit(magnitude ^ UInt64(j + 1)))
+    }
+    sel.y = C.Field.select(sel.y, -sel.y, negative)
+    return sel
+}
+
 extension ProjectivePoint where C == G1Curve {
-    /// GLV: [k]P as [k0]P + [k1](−φP) with k0, k1 < 2^128, fixed 4-bit windows (128 doublings,
-    /// 64 complete additions). P must be in G1. Constant time in k.
+    /// GLV: [k]P as [k0]P + [k1](−φP) with k0, k1 < 2^128, signed radix-32 digits (26 windows:
+    /// 125 doublings, 51 complete additions, tables of [1..16]P and its φ-images). P must be in
+    /// G1. Constant time in k.
     @inlinable
     public func multipliedGLV(by k: Fr) -> G1Projective {
         let d = zAdicDigits(k)
         let a = UInt128(d.0) &+ UInt128(d.1) &* UInt128(blsXAbs)  // < |z|^2 < 2^128
         let b = UInt128(d.2) &+ UInt128(d.3) &* UInt128(blsXAbs)
-        return withUnsafeTemporaryAllocation(of: G1Projective.self, capacity: 32) { table in
-            fillMultiples(table, base: 0, self)
-            for j in 0..<16 {  // [j](−φP) = −φ([j]P): (βX : −Y : Z)
-                let e = table[j]
-                table[16 + j] = G1Projective(x: e.x * Fp.beta, y: -e.y, z: e.z)
+        let windows = 26
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * windows) { digits in
+            signedRadix32Digits(a, windows: windows, into: digits, at: 0)
+            signedRadix32Digits(b, windows: windows, into: digits, at: windows)
+            return withUnsafeTemporaryAllocation(of: G1Projective.self, capacity: 32) { table in
+                fillSignedMultiples(table, base: 0, self)
+                for j in 0..<16 {  // [j + 1](−φP) = −φ([j + 1]P): (βX : −Y : Z)
+                    let e = table[j]
+                    table[16 + j] = G1Projective(x: e.x * Fp.beta, y: -e.y, z: e.z)
+                }
+                var r = signedProjectiveLookup(table, base: 0, digits[windows - 1]) + signedProjectiveLookup(table, base: 16, digits[2 * windows - 1])
+                for i in stride(from: windows - 2, through: 0, by: -1) {
+                    r = r.doubled().doubled().doubled().doubled().doubled()
+                    r = r + signedProjectiveLookup(table, base: 0, digits[i])
+                    r = r + signedProjectiveLookup(table, base: 16, digits[windows + i])
+                }
+                return r
             }
-            var r = G1Projective.infinity
-            for i in stride(from: 31, through: 0, by: -1) {
-                r = r.doubled().doubled().doubled().doubled()
-                let shift = UInt128(4 * i)
-                r = r + constantTimeLookup(table, base: 0, UInt64(truncatingIfNeeded: (a &>> shift) & 0xf))
-                r = r + constantTimeLookup(table, base: 16, UInt64(truncatingIfNeeded: (b &>> shift) & 0xf))
-            }
-            return r
         }
     }
 }
 
 extension ProjectivePoint where C == G2Curve {
-    /// GLS: [k]P as Σ [d_j](−ψ)^j P over the four base-|z| digits of k, fixed 4-bit windows
-    /// (64 doublings, 64 complete additions). P must be in G2. Constant time in k.
+    /// GLS: [k]P as Σ [d_j](−ψ)^j P over the four base-|z| digits of k, signed radix-32 digits
+    /// (13 windows: 60 doublings, 51 complete additions, tables of [1..16]P and its images).
+    /// P must be in G2. Constant time in k.
     @inlinable
     public func multipliedGLS(by k: Fr) -> G2Projective {
         let d = zAdicDigits(k)
-        return withUnsafeTemporaryAllocation(of: G2Projective.self, capacity: 64) { table in
-            fillMultiples(table, base: 0, self)
-            for t in 1..<4 {  // [j](−ψ)^t P = −ψ([j](−ψ)^(t−1) P)
-                for j in 0..<16 { table[16 * t + j] = -table[16 * (t - 1) + j].psi() }
+        let windows = 13
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4 * windows) { digits in
+            signedRadix32Digits(UInt128(d.0), windows: windows, into: digits, at: 0)
+            signedRadix32Digits(UInt128(d.1), windows: windows, into: digits, at: windows)
+            signedRadix32Digits(UInt128(d.2), windows: windows, into: digits, at: 2 * windows)
+            signedRadix32Digits(UInt128(d.3), windows: windows, into: digits, at: 3 * windows)
+            return withUnsafeTemporaryAllocation(of: G2Projective.self, capacity: 64) { table in
+                fillSignedMultiples(table, base: 0, self)
+                for t in 1..<4 {  // [j](−ψ)^t P = −ψ([j](−ψ)^(t−1) P)
+                    for j in 0..<16 { table[16 * t + j] = -table[16 * (t - 1) + j].psi() }
+                }
+                let top = windows - 1
+                var r = signedProjectiveLookup(table, base: 0, digits[top]) + signedProjectiveLookup(table, base: 16, digits[windows + top])
+                r = r + signedProjectiveLookup(table, base: 32, digits[2 * windows + top])
+                r = r + signedProjectiveLookup(table, base: 48, digits[3 * windows + top])
+                for i in stride(from: top - 1, through: 0, by: -1) {
+                    r = r.doubled().doubled().doubled().doubled().doubled()
+                    r = r + signedProjectiveLookup(table, base: 0, digits[i])
+                    r = r + signedProjectiveLookup(table, base: 16, digits[windows + i])
+                    r = r + signedProjectiveLookup(table, base: 32, digits[2 * windows + i])
+                    r = r + signedProjectiveLookup(table, base: 48, digits[3 * windows + i])
+                }
+                return r
             }
-            var r = G2Projective.infinity
-            for i in stride(from: 15, through: 0, by: -1) {
-                r = r.doubled().doubled().doubled().doubled()
-                let shift = UInt64(4 * i)
-                r = r + constantTimeLookup(table, base: 0, (d.0 &>> shift) & 0xf)
-                r = r + constantTimeLookup(table, base: 16, (d.1 &>> shift) & 0xf)
-                r = r + constantTimeLookup(table, base: 32, (d.2 &>> shift) & 0xf)
-                r = r + constantTimeLookup(table, base: 48, (d.3 &>> shift) & 0xf)
-            }
-            return r
         }
     }
 }
