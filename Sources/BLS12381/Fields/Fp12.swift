@@ -142,10 +142,11 @@ public struct Fp12: Sendable, Equatable {
     /// 57 of the 63 squarings are compressed, at the price of three decompressions.
     @inlinable
     public func cyclotomicPowZ() -> Fp12 {
-        var r = self
-        for run in [1, 2, 3, 9, 32] {
-            r = r.cyclotomicSquared(repeated: run) * self
-        }
+        var r = cyclotomicSquared() * self                 // bits 63, 62
+        r = r.cyclotomicSquared(repeated: 2) * self        // 60
+        r = r.cyclotomicSquared(repeated: 3) * self        // 57
+        r = r.cyclotomicSquared(repeated: 9) * self        // 48
+        r = r.cyclotomicSquared(repeated: 32) * self       // 16
         return r.cyclotomicSquared(repeated: 16).conjugate()
     }
 
