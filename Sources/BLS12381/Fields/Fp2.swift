@@ -23,12 +23,7 @@ public struct Fp2: Sendable {
     /// (c0 = a0b0 - a1b1 and c1 = (a0+a1)(b0+b1) - a0b0 - a1b1 are formed before reducing; both
     /// stay below p·2^384 since p < 2^381).
     @inlinable @inline(__always)
-    public static func * (a: Fp2, b: Fp2) -> Fp2 {
-        let v0 = FpWide(product: a.c0, b.c0)
-        let v1 = FpWide(product: a.c1, b.c1)
-        let s = FpWide(product: Fp.addUnreduced(a.c0, a.c1), Fp.addUnreduced(b.c0, b.c1))
-        return Fp2((v0 - v1).montgomeryReduced(), (s - (v0 + v1)).montgomeryReduced())
-    }
+    public static func * (a: Fp2, b: Fp2) -> Fp2 { Fp2Wide(product: a, b).reduced() }
 
     /// Karatsuba without lazy reduction (three Montgomery products): the reference the lazy
     /// version is tested against.
