@@ -66,8 +66,8 @@ public struct Fp12: Sendable, Equatable {
     }
 
     /// self · (l0 + l1·v + l4·v·w), the shape of a line function: the sparse product of
-    /// Aranha et al. (13 Fp2 products instead of 18).
-    /// The three Fp6 products stay unreduced until the end: 12 Montgomery reductions instead of 18.
+    /// Aranha et al. (13 Fp2 products instead of 18), its three Fp6 products left unreduced until
+    /// the end (12 Montgomery reductions instead of 18).
     @inlinable
     public func mulBy014(_ l0: Fp2, _ l1: Fp2, _ l4: Fp2) -> Fp12 {
         let aa = c0.wideMulBy01(l0, l1)
@@ -224,7 +224,8 @@ public struct KarabinaCompressed: Sendable, Equatable {
     @inlinable
     package func g1Vartime() -> Fp2 {
         if !g2.isZero {
-            let num = g5.squared().mulByNonResidue() + (g4.squared() - g3).doubled() + g4.squared()
+            let s4 = g4.squared()
+            let num = g5.squared().mulByNonResidue() + (s4 - g3).doubled() + s4
             return num * g2.doubled().doubled().inverseVartime()
         }
         if g3.isZero { return .zero }

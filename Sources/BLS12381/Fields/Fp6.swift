@@ -88,9 +88,7 @@ public struct Fp6: Sendable, Equatable {
 
     /// self · (b1·v): 3 Fp2 products.
     @inlinable
-    public func mulBy1(_ b1: Fp2) -> Fp6 {
-        Fp6((c2 * b1).mulByNonResidue(), c0 * b1, c1 * b1)
-    }
+    public func mulBy1(_ b1: Fp2) -> Fp6 { wideMulBy1(b1).reduced() }
 
     /// `mulBy1` before its reductions.
     @inlinable

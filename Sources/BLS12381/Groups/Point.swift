@@ -154,29 +154,17 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
     @inlinable @inline(__always)
     public static func += (p: inout ProjectivePoint, q: ProjectivePoint) { p = p + q }
 
-    /// Complete doubling, RCB16 Algorithm 9: 6M + 2S + 1m_3b + 9A.
+    /// Complete doubling, RCB16 Algorithm 9: 6M + 2S + 1m_3b + 9A, its Y3 = 3bZ²·8Y² +
+    /// (Y² − 9bZ²)(Y² + 3bZ²) formed with one reduction.
     @inlinable
     public func doubled() -> ProjectivePoint {
-        var t0 = y.squared()
-        var z3 = t0 + t0
-        z3 = z3 + z3
-        z3 = z3 + z3
-        var t1 = y * z
-        var t2 = z.squared()
-        t2 = C.mulByB3(t2)
-        let x3z3 = z3
-        var y3 = t0 + t2
-        z3 = t1 * z3
-        let t2b3 = t2
-        t1 = t2 + t2
-        t2 = t1 + t2
-        t0 = t0 - t2
-        // Y3 = t2·Z3 + t0·Y3 with one reduction.
-        y3 = C.Field.sumOfProducts(t2b3, x3z3, t0, y3)
-        var x3: C.Field
-        t1 = x * y
-        x3 = t0 * t1
-        x3 = x3 + x3
+        let t0 = y.squared()
+        let y8 = t0.doubled().doubled().doubled()   // 8Y²
+        let t2 = C.mulByB3(z.squared())              // 3bZ²
+        let z3 = (y * z) * y8
+        let d = t0 - (t2.doubled() + t2)             // Y² − 9bZ²
+        let y3 = C.Field.sumOfProducts(t2, y8, d, t0 + t2)
+        let x3 = (d * (x * y)).doubled()
         return ProjectivePoint(x: x3, y: y3, z: z3)
     }
 
