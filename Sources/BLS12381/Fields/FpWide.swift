@@ -95,20 +95,9 @@ public struct FpWide: Sendable {
     /// added to again without leaving the range the reduction accepts.
     @inlinable @inline(__always)
     public static func addModulo(_ a: FpWide, _ b: FpWide) -> FpWide {
-        let (s0, c0) = addCarry(a.l0, b.l0, 0)
-        let (s1, c1) = addCarry(a.l1, b.l1, c0)
-        let (s2, c2) = addCarry(a.l2, b.l2, c1)
-        let (s3, c3) = addCarry(a.l3, b.l3, c2)
-        let (s4, c4) = addCarry(a.l4, b.l4, c3)
-        let (s5, c5) = addCarry(a.l5, b.l5, c4)
-        let (s6, c6) = addCarry(a.l6, b.l6, c5)
-        let (s7, c7) = addCarry(a.l7, b.l7, c6)
-        let (s8, c8) = addCarry(a.l8, b.l8, c7)
-        let (s9, c9) = addCarry(a.l9, b.l9, c8)
-        let (s10, c10) = addCarry(a.l10, b.l10, c9)
-        let (s11, _) = addCarry(a.l11, b.l11, c10)
-        let hi = Fp.reduceOnce(s6, s7, s8, s9, s10, s11)
-        return FpWide(s0, s1, s2, s3, s4, s5, hi.l0, hi.l1, hi.l2, hi.l3, hi.l4, hi.l5)
+        let s = a + b
+        let hi = Fp.reduceOnce(s.l6, s.l7, s.l8, s.l9, s.l10, s.l11)
+        return FpWide(s.l0, s.l1, s.l2, s.l3, s.l4, s.l5, hi.l0, hi.l1, hi.l2, hi.l3, hi.l4, hi.l5)
     }
 
     /// a - b, adding p·2^384 back when the difference is negative (so the result stays a
