@@ -136,12 +136,14 @@ public enum Shuffle {
         let g = FixedBaseTable.generator
         let permutation = Oblivious.randomPermutation(count: n, using: &rng)
         let randomness = (0..<n).map { _ in randomScalar(using: &rng) }
+        // ([ρ_i]G, [ρ_i]Y) for all i in one batch.
+        let masks = FixedBaseTable.multiply((0..<n).flatMap { i in [(g, randomness[i]), (publicKeyTable, randomness[i])] })
         var points = [G1Projective]()
         points.reserveCapacity(2 * n)
         for i in 0..<n {
             let e = Oblivious.read(inputs, at: permutation[i])
-            points.append(g.multiply(randomness[i]) + e.a)
-            points.append(publicKeyTable.multiply(randomness[i]) + e.b)
+            points.append(masks[2 * i] + e.a)
+            points.append(masks[2 * i + 1] + e.b)
         }
         let affine = batchNormalizeVartime(points)  // the outputs are public
         let outputs = (0..<n).map { Ciphertext(a: affine[2 * $0], b: affine[2 * $0 + 1]) }
@@ -163,7 +165,8 @@ public enum Shuffle {
         // GenPermutationCommitment: c_j = [r_j]G + H_{ψ⁻¹(j)}.
         let inverse = Oblivious.inverse(psi)
         var r = randoms(n)
-        let c = batchNormalizeVartime((0..<n).map { j in g.multiply(r[j]) + Oblivious.read(generators.generators, at: inverse[j]) })
+        let rG = FixedBaseTable.multiply(r.map { (g, $0) })
+        let c = batchNormalizeVartime((0..<n).map { j in rG[j] + Oblivious.read(generators.generators, at: inverse[j]) })
 
         var statement = statementTranscript(
             inputs: inputs, outputs: outputs, permutationCommitments: c, publicKey: publicKey,
@@ -174,29 +177,42 @@ public enum Shuffle {
         // GenCommitmentChain with ĉ_{−1} = H_0, and the t̂_i. Unrolled, every link is
         // ĉ_i = [R_i]G + [U_i]H_0 with R_i = r̂_i + u'_i·R_{i−1}, U_i = u'_i·U_{i−1} (R_{−1} = 0,
         // U_{−1} = 1), and t̂_i = [ω̂_i + ω'_i·R_{i−1}]G + [ω'_i·U_{i−1}]H_0: four fixed-base
-        // multiplications per link (no doublings) instead of two variable-base ones on ĉ_{i−1}.
+        // multiplications per link (no doublings) instead of two variable-base ones on ĉ_{i−1},
+        // all of them, with t1…t4's, in one batch.
         var rHat = randoms(n), omegaHat = randoms(n), omegaPrime = randoms(n)
         var omega = randoms(4)
         var chainR = Fr.zero, chainU = Fr.one
+        let h0 = FixedBaseTable(generators.base)
+        var jobs = [(table: FixedBaseTable, scalar: Fr)]()
+        jobs.reserveCapacity(4 * n + 5)
         defer {
             for i in 0..<n { r[i] = .zero; uPrime[i] = .zero; rHat[i] = .zero; omegaHat[i] = .zero; omegaPrime[i] = .zero }
             for i in 0..<4 { omega[i] = .zero }
+            for i in jobs.indices { jobs[i].scalar = .zero }
             chainR = .zero; chainU = .zero
         }
-        let h0 = FixedBaseTable(generators.base)
+        for i in 0..<n {
+            jobs.append((g, omegaHat[i] + omegaPrime[i] * chainR))
+            jobs.append((h0, omegaPrime[i] * chainU))
+            chainR = rHat[i] + uPrime[i] * chainR
+            chainU = uPrime[i] * chainU
+            jobs.append((g, chainR))
+            jobs.append((h0, chainU))
+        }
+        jobs += [(g, omega[0]), (g, omega[1]), (g, omega[2]), (g, omega[3]), (publicKeyTable, omega[3])]
+        let products = FixedBaseTable.multiply(jobs)
         var chain = [G1Projective](), tHat = [G1Projective]()
         chain.reserveCapacity(n); tHat.reserveCapacity(n)
         for i in 0..<n {
-            tHat.append(g.multiply(omegaHat[i] + omegaPrime[i] * chainR) + h0.multiply(omegaPrime[i] * chainU))
-            chainR = rHat[i] + uPrime[i] * chainR
-            chainU = uPrime[i] * chainU
-            chain.append(g.multiply(chainR) + h0.multiply(chainU))
+            let k = 4 * i
+            tHat.append(products[k] + products[k + 1])
+            chain.append(products[k + 2] + products[k + 3])
         }
-        let t1 = g.multiply(omega[0])
-        let t2 = g.multiply(omega[1])
-        let t3 = g.multiply(omega[2]) + WindowTables(generators.generators.map { G1Projective($0) }).multiply(omegaPrime)
-        let t4A = WindowTables(outputs.map { G1Projective($0.a) }).multiply(omegaPrime) - g.multiply(omega[3])
-        let t4B = WindowTables(outputs.map { G1Projective($0.b) }).multiply(omegaPrime) - publicKeyTable.multiply(omega[3])
+        let t1 = products[4 * n]
+        let t2 = products[4 * n + 1]
+        let t3 = products[4 * n + 2] + WindowTables(generators.generators).multiply(omegaPrime)
+        let t4A = WindowTables(outputs.map(\.a)).multiply(omegaPrime) - products[4 * n + 3]
+        let t4B = WindowTables(outputs.map(\.b)).multiply(omegaPrime) - products[4 * n + 4]
         let normal = batchNormalizeVartime([t1, t2, t3, t4A, t4B] + chain + tHat)  // all published
         let chainAffine = Array(normal[5..<(5 + n)]), tHatAffine = Array(normal[(5 + n)...])
 

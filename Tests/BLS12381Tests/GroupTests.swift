@@ -70,6 +70,36 @@ final class GroupTests: XCTestCase {
         }
     }
 
+    /// The batched fixed-base multiplication (affine chords sharing one inversion per window)
+    /// equals one-at-a-time multiplication on every lane, across two tables, for scalars that keep
+    /// the accumulator at infinity for many windows (all low digits zero), zero digits, carries
+    /// through every window, and 2^256 mod r, the one scalar whose top window would meet the
+    /// chord's exceptional case (accumulator = entry) — the reason that window is complete.
+    func testBatchedFixedBaseMultiplication() {
+        var rng = SplitMix64(seed: 0x62)
+        func power(_ b: Fr, _ e: Int) -> Fr { (0..<e).reduce(Fr.one) { acc, _ in acc * b } }
+        var scalars: [Fr] = [.zero, .one, Fr(15), Fr(16), Fr(17), Fr(31), Fr(32), Fr(16 * 32 + 16), -Fr.one, -Fr(16),
+                             power(Fr(32), 40), power(Fr(32), 51), power(Fr(32), 51) - .one, power(Fr(2), 255),
+                             power(Fr(2), 256), power(Fr(2), 256) + .one, -power(Fr(2), 255),
+                             Fr(0x8421_0842_1084_2108) * power(Fr(2), 190) + Fr(0x8421_0842_1084_2108)]
+        for _ in 0..<6 { scalars.append(Fr.random(using: &rng)) }
+        let p1 = g1.multiplied(by: Fr.random(using: &rng))
+        let tables = [FixedBaseTable.generator, FixedBaseTable(p1.affine)]
+        var jobs = [(table: FixedBaseTable, scalar: Fr)]()
+        for (i, k) in scalars.enumerated() { jobs.append((tables[i % 2], k)); jobs.append((tables[(i + 1) % 2], k)) }
+        XCTAssertGreaterThanOrEqual(jobs.count, FixedBaseTable.batchThreshold)
+        let batched = FixedBaseTable.multiply(jobs)
+        XCTAssertEqual(batched.count, jobs.count)
+        for (job, result) in zip(jobs, batched) {
+            let base = job.table.base == G1Affine.generator ? g1 : p1
+            XCTAssertEqual(result, base.multipliedFullLength(by: job.scalar))
+        }
+        // Below the threshold: one at a time, same answers.
+        let few = Array(jobs.prefix(3))
+        XCTAssertEqual(FixedBaseTable.multiply(few), few.map { $0.table.multiply($0.scalar) })
+        XCTAssertEqual(FixedBaseTable.multiply([]), [])
+    }
+
     /// GLV (G1) and GLS (G2) constant-time multiplication equal the full-length ladder and the
     /// variable-time wNAF, for random scalars and the edges of each digit.
     func testEndomorphismSplitMultiplication() {

@@ -519,7 +519,7 @@ func altered(_ c: Ciphertext) -> Ciphertext {
         for _ in 0..<51 { power = power * Fr(32) }
         edges += [power, power - .one, power * Fr(3), power + Fr(16)]
         for _ in 0..<6 { edges.append(Fr.random(using: &rng)) }
-        let tables = WindowTables(points)
+        let tables = WindowTables(points.map(\.affine))
         let pkTable = FixedBaseTable(points[0].affine)
         for k in edges {
             #expect(FixedBaseTable.generator.multiply(k) == g.multipliedVartime(by: k))
@@ -530,6 +530,25 @@ func altered(_ c: Ciphertext) -> Ciphertext {
             #expect(tables.multiply(scalars) == expected)
         }
         #expect(FixedBaseTable.generator.multiply(.zero).isInfinity)
+    }
+
+    @Test func affineMultiplesMatchTheProjectiveFormulas() {
+        var rng = SplitMix64(seed: 15)
+        let g = G1Projective(G1Affine.generator)
+        var points = (0..<5).map { _ in g.multipliedVartime(by: Fr.random(using: &rng)).affine }
+        points.insert(.infinity, at: 2)
+        // Off the subgroup: x = 0 on y² = x³ + 4 has order 3 ([2]P = −P, [3]P = ∞), the chord
+        // case the batched rounds cannot take.
+        points.append(G1Affine(x: .zero, y: Fp(2)))
+        let table = affineMultiplesVartime(points)
+        #expect(table.count == 16 * points.count)
+        for (i, p) in points.enumerated() {
+            var m = G1Projective.infinity
+            for j in 1...16 {
+                m = m + G1Projective(p)
+                #expect(G1Projective(table[16 * i + j - 1]) == m, "[\(j)]P_\(i)")
+            }
+        }
     }
 
     @Test func singleCiphertextShuffle() throws {

@@ -189,14 +189,17 @@ public struct Fp: Sendable {
     }
 
     /// From 48 big-endian bytes; nil when the value is not below p.
+    @inlinable
     public init?(bigEndian bytes: some Collection<UInt8>) {
+        guard let value = withContiguousBytes(bytes, { Fp.decodeBigEndian($0) }) else { return nil }
+        self = value
+    }
+
+    @usableFromInline
+    static func decodeBigEndian(_ bytes: UnsafeBufferPointer<UInt8>) -> Fp? {
         guard bytes.count == 48 else { return nil }
-        var limbs = [UInt64](repeating: 0, count: 6)
-        for (i, byte) in bytes.enumerated() {
-            let limb = 5 - i / 8
-            limbs[limb] = (limbs[limb] << 8) | UInt64(byte)
-        }
-        self.init(canonical: limbs[0], limbs[1], limbs[2], limbs[3], limbs[4], limbs[5])
+        return Fp(canonical: bigEndianLimb(bytes, 0), bigEndianLimb(bytes, 1), bigEndianLimb(bytes, 2),
+                  bigEndianLimb(bytes, 3), bigEndianLimb(bytes, 4), bigEndianLimb(bytes, 5))
     }
 
     /// 48 big-endian bytes of the canonical value.
@@ -212,21 +215,23 @@ public struct Fp: Sendable {
     }
 
     /// Reduces a 64-byte big-endian integer modulo p (RFC 9380 hash_to_field, L = 64). Constant time.
+    @inlinable
     public init(reducingBigEndian64 bytes: some Collection<UInt8>) {
+        self = withContiguousBytes(bytes) { Fp.reduceBigEndian64($0) }
+    }
+
+    @usableFromInline
+    static func reduceBigEndian64(_ bytes: UnsafeBufferPointer<UInt8>) -> Fp {
         precondition(bytes.count == 64)
         // value = hi·2^384 + lo with hi < 2^128, lo < 2^384.
-        var w = [UInt64](repeating: 0, count: 8)
-        for (i, byte) in bytes.enumerated() {
-            let limb = 7 - i / 8
-            w[limb] = (w[limb] << 8) | UInt64(byte)
-        }
         // Montgomery form of lo: R^2·lo·R^-1 = lo·R. The reduced constant is the left operand (the
         // one whose limbs are not iterated), which keeps every intermediate below 2p even though
         // lo may exceed p.
-        let lo = Fp.rSquared * Fp(w[0], w[1], w[2], w[3], w[4], w[5])
+        let lo = Fp.rSquared * Fp(bigEndianLimb(bytes, 0), bigEndianLimb(bytes, 1), bigEndianLimb(bytes, 2),
+                                  bigEndianLimb(bytes, 3), bigEndianLimb(bytes, 4), bigEndianLimb(bytes, 5))
         // Montgomery form of hi·2^384 = hi·R: R^3·hi·R^-1 = (hi·R)·R.
-        let hi = Fp.rCubed * Fp(w[6], w[7], 0, 0, 0, 0)
-        self = lo + hi
+        let hi = Fp.rCubed * Fp(bigEndianLimb(bytes, 6), bigEndianLimb(bytes, 7), 0, 0, 0, 0)
+        return lo + hi
     }
 
     // MARK: Exponentiation, inversion, square roots

@@ -111,40 +111,39 @@ public struct Fr: Sendable {
 
     /// From 32 big-endian bytes; nil when the value is not below r. Constant time in the value
     /// except for the final accept/reject.
+    @inlinable
     public init?(bigEndian bytes: some Collection<UInt8>) {
+        guard let value = withContiguousBytes(bytes, { Fr.decodeBigEndian($0) }) else { return nil }
+        self = value
+    }
+
+    @usableFromInline
+    static func decodeBigEndian(_ bytes: UnsafeBufferPointer<UInt8>) -> Fr? {
         guard bytes.count == 32 else { return nil }
-        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for (i, byte) in bytes.enumerated() {
-            switch 3 - i / 8 {
-            case 0: w.0 = (w.0 << 8) | UInt64(byte)
-            case 1: w.1 = (w.1 << 8) | UInt64(byte)
-            case 2: w.2 = (w.2 << 8) | UInt64(byte)
-            default: w.3 = (w.3 << 8) | UInt64(byte)
-            }
-        }
-        let (_, b0) = subBorrow(w.0, Fr.m0, 0)
-        let (_, b1) = subBorrow(w.1, Fr.m1, b0)
-        let (_, b2) = subBorrow(w.2, Fr.m2, b1)
-        let (_, b3) = subBorrow(w.3, Fr.m3, b2)
+        let w0 = bigEndianLimb(bytes, 0), w1 = bigEndianLimb(bytes, 1)
+        let w2 = bigEndianLimb(bytes, 2), w3 = bigEndianLimb(bytes, 3)
+        let (_, b0) = subBorrow(w0, Fr.m0, 0)
+        let (_, b1) = subBorrow(w1, Fr.m1, b0)
+        let (_, b2) = subBorrow(w2, Fr.m2, b1)
+        let (_, b3) = subBorrow(w3, Fr.m3, b2)
         guard b3 == 1 else { return nil }
-        self = Fr.rSquared * Fr(w.0, w.1, w.2, w.3)
+        return Fr.rSquared * Fr(w0, w1, w2, w3)
     }
 
     /// Reduces a big-endian integer of at most 64 bytes modulo r (used by KeyGen on 48 bytes and by
     /// hash-to-scalar on 64 bytes). Constant time for a given length.
+    @inlinable
     public init(reducingBigEndian bytes: some Collection<UInt8>) {
+        self = withContiguousBytes(bytes) { Fr.reduceBigEndian($0) }
+    }
+
+    @usableFromInline
+    static func reduceBigEndian(_ bytes: UnsafeBufferPointer<UInt8>) -> Fr {
         precondition(bytes.count <= 64)
-        var w = [UInt64](repeating: 0, count: 8)
-        let n = bytes.count
-        for (i, byte) in bytes.enumerated() {
-            let pos = n - 1 - i  // byte position from the least significant end
-            w[pos / 8] |= UInt64(byte) << UInt64(8 * (pos % 8))
-        }
         // lo·R and hi·2^256·R, each Montgomery product taking the reduced constant on the left.
-        let lo = Fr.rSquared * Fr(w[0], w[1], w[2], w[3])
-        let hi = Fr.rCubed * Fr(w[4], w[5], w[6], w[7])
-        self = lo + hi
-        for i in 0..<8 { w[i] = 0 }
+        let lo = Fr.rSquared * Fr(bigEndianLimb(bytes, 0), bigEndianLimb(bytes, 1), bigEndianLimb(bytes, 2), bigEndianLimb(bytes, 3))
+        let hi = Fr.rCubed * Fr(bigEndianLimb(bytes, 4), bigEndianLimb(bytes, 5), bigEndianLimb(bytes, 6), bigEndianLimb(bytes, 7))
+        return lo + hi
     }
 
     /// 32 big-endian bytes of the canonical value.

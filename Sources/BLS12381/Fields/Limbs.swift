@@ -33,3 +33,27 @@ func isZeroBit(_ x: UInt64) -> UInt64 {
     // (x | -x) has its top bit set iff x != 0.
     return ((x | (0 &- x)) >> 63) ^ 1
 }
+
+/// Limb k (bits 64k ..< 64k + 64) of the big-endian integer held in `bytes`. Which bytes are read
+/// depends only on the length and k, never on their values.
+@inline(__always)
+func bigEndianLimb(_ bytes: UnsafeBufferPointer<UInt8>, _ k: Int) -> UInt64 {
+    let end = bytes.count - 8 * k
+    var v: UInt64 = 0
+    if end > 0 {
+        for i in Swift.max(0, end - 8)..<end { v = (v << 8) | UInt64(bytes[i]) }
+    }
+    return v
+}
+
+/// Runs `body` on the bytes of `bytes` in one contiguous buffer: the collection's own storage when
+/// it has one (arrays, slices, Data), else a copy that is zeroed afterwards. Inlinable, so the
+/// generic byte-decoding entry points specialise in the caller's module and only the
+/// non-generic body below them is shared.
+@inlinable @inline(__always)
+func withContiguousBytes<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if let r = bytes.withContiguousStorageIfAvailable(body) { return r }
+    var copy = Array(bytes)
+    defer { for i in copy.indices { copy[i] = 0 } }
+    return copy.withUnsafeBufferPointer(body)
+}

@@ -188,6 +188,9 @@ extension ProjectivePoint: Equatable {
 }
 
 /// Converts many points to affine with one inversion (Montgomery's trick). Public data only.
+/// Inlinable so that callers in other modules get code specialised to their curve: the generic
+/// version reaches every field product through a protocol witness.
+@inlinable
 public func batchNormalizeVartime<C>(_ points: [ProjectivePoint<C>]) -> [AffinePoint<C>] {
     var prefix = [C.Field](repeating: .one, count: points.count)
     var acc = C.Field.one
