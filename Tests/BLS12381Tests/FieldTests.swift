@@ -20,7 +20,9 @@ final class FieldTests: XCTestCase {
                 XCTAssertEqual(a.inverse().gmp, a.gmp.inverseMod(P)!)
                 XCTAssertEqual(a.inverseVartime(), a.inverse())
                 XCTAssertEqual(a * a.inverse(), .one)
+                XCTAssertEqual(a.inverseBlinded(), a.inverse())
             }
+            if a.isZero { XCTAssertEqual(a.inverseBlinded(), .zero) }
             let isQR = a.isZero || a.gmp.isQuadraticResidue(mod: P)
             XCTAssertEqual(a.isSquareBit == 1, isQR)
             if let s = a.squareRootVartime() {

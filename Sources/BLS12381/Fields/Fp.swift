@@ -243,6 +243,18 @@ public struct Fp: Sendable {
     /// Constant-time inverse (Fermat: a^(p-2)); zero maps to zero.
     public func inverse() -> Fp { power(Fp.expPMinus2) }
 
+    /// Inverse of a secret element by blinding, about 4× cheaper than `inverse()`: b is drawn
+    /// uniformly from the nonzero elements by the system generator, a·b goes to the variable-time
+    /// GMP inversion, and the result is multiplied by b. For nonzero a, a·b is uniform and
+    /// independent of a, so the inversion's branches and memory accesses reveal nothing about a
+    /// (only whether a is zero, which maps to zero). For secret values that cannot be zero.
+    public func inverseBlinded() -> Fp {
+        var b = Fp.zero
+        while b.isZero { b = Fp(reducingBigEndian64: SystemRandom.bytes(64)) }  // branch on b only
+        defer { b = .zero }
+        return (self * b).inverseVartime() * b
+    }
+
     /// Variable-time inverse through GMP for public data; zero maps to zero.
     public func inverseVartime() -> Fp {
         if isZero { return .zero }

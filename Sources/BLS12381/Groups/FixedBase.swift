@@ -115,7 +115,7 @@ extension FixedBaseTable {
     ///
     /// Every product walks its table in step with the others. In windows 0…50 each accumulator
     /// takes the window's entry by an affine chord addition (λ = (y₂ − y₁)/(x₂ − x₁)), and one
-    /// constant-time inversion (Fermat) of the product of all the window's denominators serves
+    /// blinded inversion (`Fp.inverseBlinded`) of the product of all the window's denominators serves
     /// them all (Montgomery's trick): about 6 field products per addition instead of the 11 of the
     /// complete mixed formula. The chord has no exceptional case here: after windows 0…w−1 the
     /// accumulator is [S]B with |S| ≤ 16·(32^w − 1)/31 < 32^w, the entry is [d·32^w]B with
@@ -155,7 +155,7 @@ extension FixedBaseTable {
             // caller builds such a table. Start again one product at a time rather than
             // return garbage.
             if product.isZeroBit == 1 { return jobs.map { $0.table.multiply($0.scalar) } }
-            var inverse = product.inverse()
+            var inverse = product.inverseBlinded()
             for i in stride(from: n - 1, through: 0, by: -1) {
                 let dInverse = inverse * prefix[i]
                 inverse = inverse * denominators[i]
