@@ -82,6 +82,7 @@ final class FieldTests: XCTestCase {
             XCTAssertEqual(a.squared(), a * a)
             XCTAssertEqual(a * a.inverse(), .one)
             XCTAssertEqual(a.inverseVartime(), a.inverse())
+            XCTAssertEqual(a.inverseBlinded(), a.inverse())
             // Frobenius is the p-th power.
             let pLimbs = P.littleEndianLimbs(count: 6)
             XCTAssertEqual(a.power(pLimbs), a.frobenius(1))

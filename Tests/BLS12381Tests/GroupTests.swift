@@ -34,8 +34,12 @@ final class GroupTests: XCTestCase {
             XCTAssertEqual(s + t, g2.multiplied(by: a + b))
             XCTAssertEqual(s, g2.multipliedVartime(by: a))
             XCTAssertEqual(s.affine, s.affineVartime)
+            XCTAssertEqual(p.affine, p.affineVartime)
             XCTAssertTrue(s.isInSubgroup)
         }
+        // The blinded conversion inverts 1 at infinity and still answers infinity.
+        XCTAssertTrue(G1Projective.infinity.affine.isInfinity)
+        XCTAssertTrue(G2Projective.infinity.affine.isInfinity)
         XCTAssertTrue(g1.multiplied(by: .zero).isInfinity)
         XCTAssertEqual(g1.multiplied(by: .one), g1)
         XCTAssertEqual(g1.multiplied(by: -Fr.one), -g1)

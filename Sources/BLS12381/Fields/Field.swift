@@ -18,6 +18,10 @@ public protocol FieldElement: Equatable, Sendable {
     func inverse() -> Self
     /// Faster inverse for public data; zero maps to zero.
     func inverseVartime() -> Self
+    /// Inverse of a secret nonzero element through a uniformly random blinding factor and the
+    /// variable-time inversion (its timing depends only on the blinded value); zero maps to zero
+    /// but is not hidden.
+    func inverseBlinded() -> Self
     /// `a` when `bit` is 0, `b` when it is 1, without branching.
     static func select(_ a: Self, _ b: Self, _ bit: UInt64) -> Self
     /// A square root when one exists. Variable time in whether it exists; use on public data.

@@ -85,6 +85,12 @@ public struct Fp2: Sendable {
         return Fp2(c0 * t, -(c1 * t))
     }
 
+    /// The inverse through the blinded inversion of the norm (see `Fp.inverseBlinded`).
+    public func inverseBlinded() -> Fp2 {
+        let t = norm.inverseBlinded()
+        return Fp2(c0 * t, -(c1 * t))
+    }
+
     /// self^e for a public exponent (little-endian limbs); constant time in self.
     public func power(_ e: [UInt64]) -> Fp2 { powerPublicExponent(self, e) }
 
