@@ -121,57 +121,6 @@ package struct WindowTables {
     }
 }
 
-/// [1..16]P for every public point P, affine, entry 16·i + j − 1 = [j]P_i: fifteen rounds over
-/// all points in step, each round one tangent ([2]P) or chord ([j]P = [j − 1]P + P) addition per
-/// point, the rounds' denominators inverted together (Montgomery's trick: one inversion and three
-/// products per point). About 6 products per entry against 11 for a complete projective addition
-/// plus 3 to normalise it. Variable time: public points only. A point at infinity, or one whose
-/// multiples meet ±P (possible only off the prime-order subgroup), is computed with the complete
-/// projective formulas instead.
-package func affineMultiplesVartime(_ points: [G1Affine]) -> [G1Affine] {
-    let n = points.count
-    var out = [G1Affine](repeating: .infinity, count: 16 * n)
-    var exceptional = points.map(\.isInfinity)
-    var denominators = [Fp](repeating: .one, count: n)
-    var prefix = [Fp](repeating: .one, count: n)
-    for i in 0..<n { out[16 * i] = points[i] }
-    for j in 2...16 {
-        // Denominators of round j: 2y for the tangent, x_{[j−1]P} − x_P for a chord.
-        var acc = Fp.one
-        for i in 0..<n where !exceptional[i] {
-            let p = points[i], q = out[16 * i + j - 2]
-            let d = j == 2 ? p.y.doubled() : q.x - p.x
-            if d.isZero { exceptional[i] = true; continue }
-            denominators[i] = d
-            prefix[i] = acc
-            acc = acc * d
-        }
-        var inverse = acc.inverseVartime()
-        for i in stride(from: n - 1, through: 0, by: -1) where !exceptional[i] {
-            let p = points[i], q = out[16 * i + j - 2]
-            let dInverse = inverse * prefix[i]
-            inverse = inverse * denominators[i]
-            let lambda: Fp
-            if j == 2 {
-                let xx = p.x.squared()
-                lambda = (xx.doubled() + xx) * dInverse
-            } else {
-                lambda = (q.y - p.y) * dInverse
-            }
-            let x3 = lambda.squared() - q.x - p.x
-            let y3 = lambda * (p.x - x3) - p.y
-            out[16 * i + j - 1] = G1Affine(x: x3, y: y3)
-        }
-    }
-    for i in 0..<n where exceptional[i] {
-        let p = G1Projective(points[i])
-        var multiples = [p]
-        for j in 2...16 { multiples.append(j & 1 == 0 ? multiples[j / 2 - 1].doubled() : multiples[j - 2] + p) }
-        for (j, m) in batchNormalizeVartime(multiples).enumerated() { out[16 * i + j] = m }
-    }
-    return out
-}
-
 /// Random weights for batch verification: 128 bits from the system generator, so a false
 /// statement passes a batched check with probability about 2^-128.
 package func batchWeight() -> Fr {
