@@ -98,6 +98,14 @@ final class GroupTests: XCTestCase {
             let base = job.table.base == G1Affine.generator ? g1 : p1
             XCTAssertEqual(result, base.multipliedFullLength(by: job.scalar))
         }
+        // A base outside G1 (order 3: x = 0 on y² = x³ + 4) makes the chords meet ±P: the batch
+        // sees a zero denominator and falls back to complete additions, with the same answers.
+        let torsion = G1Affine(x: .zero, y: Fp(2))
+        let torsionTable = FixedBaseTable(torsion)
+        let torsionJobs = scalars.map { (table: torsionTable, scalar: $0) }
+        for (k, r) in zip(scalars, FixedBaseTable.multiply(torsionJobs)) {
+            XCTAssertEqual(r, G1Projective(torsion).multipliedFullLength(by: k))
+        }
         // Below the threshold: one at a time, same answers.
         let few = Array(jobs.prefix(3))
         XCTAssertEqual(FixedBaseTable.multiply(few), few.map { $0.table.multiply($0.scalar) })

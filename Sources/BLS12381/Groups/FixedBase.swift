@@ -90,12 +90,15 @@ public struct FixedBaseTable: Sendable {
 
     /// [k]B, constant time in k.
     public func multiply(_ k: Fr) -> G1Projective {
+        entries.withUnsafeBufferPointer { FixedBaseTable.multiply(k, table: $0, offset: 0) }
+    }
+
+    /// [k]·(the base of the table at `offset` in `t`): one complete mixed addition per window.
+    private static func multiply(_ k: Fr, table t: UnsafeBufferPointer<G1Affine>, offset: Int) -> G1Projective {
         var digits = SignedDigits(k)
         var r = G1Projective.infinity
-        entries.withUnsafeBufferPointer { t in
-            for w in 0..<SignedDigits.count {
-                r = r + signedLookup(t, base: 16 * w, digits.next(w))
-            }
+        for w in 0..<SignedDigits.count {
+            r = r + signedLookup(t, base: offset + 16 * w, digits.next(w))
         }
         return r
     }
@@ -139,10 +142,10 @@ extension FixedBaseTable {
         let entries = distinct.flatMap(\.entries)
         var scalars = jobs.map(\.scalar)
         defer { for i in scalars.indices { scalars[i] = .zero } }
-        return entries.withUnsafeBufferPointer { multiply(scalars, tables: $0, offsets: offsets) }
+        return entries.withUnsafeBufferPointer { multiplyInStep(scalars, tables: $0, offsets: offsets) }
     }
 
-    private static func multiply(_ scalars: [Fr], tables: UnsafeBufferPointer<G1Affine>, offsets: [Int]) -> [G1Projective] {
+    private static func multiplyInStep(_ scalars: [Fr], tables: UnsafeBufferPointer<G1Affine>, offsets: [Int]) -> [G1Projective] {
         let n = scalars.count
         var digits = scalars.map { SignedDigits($0) }
         var x = [Fp](repeating: .zero, count: n), y = x
@@ -171,10 +174,7 @@ extension FixedBaseTable {
             // caller builds such a table. Start again one product at a time rather than
             // return garbage.
             if product.isZeroBit == 1 {
-                return (0..<n).map { i in
-                    var d = SignedDigits(scalars[i])
-                    return (0..<SignedDigits.count).reduce(G1Projective.infinity) { r, w in r + signedLookup(tables, base: offsets[i] + 16 * w, d.next(w)) }
-                }
+                return (0..<n).map { multiply(scalars[$0], table: tables, offset: offsets[$0]) }
             }
             var inverse = product.inverseBlinded()
             for i in stride(from: n - 1, through: 0, by: -1) {
