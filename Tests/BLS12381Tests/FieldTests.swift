@@ -40,6 +40,8 @@ final class FieldTests: XCTestCase {
         XCTAssertNotNil(Fp(bigEndian: (P - GMPInteger(1)).bigEndianBytes(count: 48)))
         XCTAssertNil(Fp(bigEndian: [UInt8](repeating: 0xff, count: 48)))
         XCTAssertNil(Fp(bigEndian: [UInt8](repeating: 0, count: 47)))
+        XCTAssertNil(Fp(bigEndian: P.bigEndianBytes(count: 48).lazy.map { $0 }))
+        XCTAssertEqual(Fp(bigEndian: (P - GMPInteger(1)).bigEndianBytes(count: 48).lazy.map { $0 }), -Fp.one)
     }
 
     func testReduce64MatchesGMP() {
@@ -63,12 +65,18 @@ final class FieldTests: XCTestCase {
             XCTAssertEqual((a + b).gmp, (a.gmp + b.gmp) % R)
             XCTAssertEqual((a - b).gmp, (a.gmp + R - b.gmp) % R)
             XCTAssertEqual(Fr(bigEndian: a.bigEndianBytes), a)
+            // A collection without contiguous storage goes through the zeroed copy.
+            XCTAssertEqual(Fr(bigEndian: a.bigEndianBytes.lazy.map { $0 }), a)
+            XCTAssertEqual(Fr(reducingBigEndian: a.bigEndianBytes.lazy.map { $0 }), a)
             if !a.isZero {
                 XCTAssertEqual(a.inverse().gmp, a.gmp.inverseMod(R)!)
                 XCTAssertEqual(a.inverseVartime(), a.inverse())
             }
         }
         XCTAssertNil(Fr(bigEndian: R.bigEndianBytes(count: 32)))
+        XCTAssertNil(Fr(bigEndian: R.bigEndianBytes(count: 32).lazy.map { $0 }))
+        XCTAssertNil(Fr(bigEndian: [UInt8](repeating: 0, count: 31)))
+        XCTAssertNil(Fr(bigEndian: [UInt8](repeating: 0, count: 33)))
         let xs = (0..<20).map { i in i == 7 ? Fr.zero : Fr.random(using: &rng) }
         let inv = Fr.batchInverseVartime(xs)
         for (x, y) in zip(xs, inv) { XCTAssertEqual(y, x.inverseVartime()) }
