@@ -93,34 +93,6 @@ package enum Oblivious {
     }
 }
 
-/// Multiples [1..16]P of several public points, for constant-time multi-scalar multiplication
-/// Σ [k_i]P_i with secret k_i (Straus over signed 5-bit windows: 260 shared doublings, then per
-/// point 52 masked scans, masked negations and complete mixed additions).
-package struct WindowTables {
-    private let entries: [G1Affine]
-    package let count: Int
-
-    package init(_ points: [G1Affine]) {
-        count = points.count
-        entries = affineMultiplesVartime(points)
-    }
-
-    /// Σ [k_i]P_i, constant time in the scalars.
-    package func multiply(_ scalars: [Fr]) -> G1Projective {
-        precondition(scalars.count == count, "one scalar per point")
-        var digits = scalars.map(SignedDigits.all)
-        defer { for i in digits.indices { for w in digits[i].indices { digits[i][w] = (0, 0) } } }
-        var r = G1Projective.infinity
-        entries.withUnsafeBufferPointer { t in
-            for w in stride(from: SignedDigits.count - 1, through: 0, by: -1) {
-                r = r.doubled().doubled().doubled().doubled().doubled()
-                for i in 0..<count { r = r + signedLookup(t, base: 16 * i, digits[i][w]) }
-            }
-        }
-        return r
-    }
-}
-
 /// Random weights for batch verification: 128 bits from the system generator, so a false
 /// statement passes a batched check with probability about 2^-128.
 package func batchWeight() -> Fr {

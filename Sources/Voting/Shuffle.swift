@@ -210,9 +210,15 @@ public enum Shuffle {
         }
         let t1 = products[4 * n]
         let t2 = products[4 * n + 1]
-        let t3 = products[4 * n + 2] + WindowTables(generators.generators).multiply(omegaPrime)
-        let t4A = WindowTables(outputs.map(\.a)).multiply(omegaPrime) - products[4 * n + 3]
-        let t4B = WindowTables(outputs.map(\.b)).multiply(omegaPrime) - products[4 * n + 4]
+        // The three sums under the masks ω', in step (one shared inversion per point).
+        let sums = WindowTables.multiply([
+            (WindowTables(generators.generators), omegaPrime),
+            (WindowTables(outputs.map(\.a)), omegaPrime),
+            (WindowTables(outputs.map(\.b)), omegaPrime),
+        ])
+        let t3 = products[4 * n + 2] + sums[0]
+        let t4A = sums[1] - products[4 * n + 3]
+        let t4B = sums[2] - products[4 * n + 4]
         let normal = batchNormalizeVartime([t1, t2, t3, t4A, t4B] + chain + tHat)  // all published
         let chainAffine = Array(normal[5..<(5 + n)]), tHatAffine = Array(normal[(5 + n)...])
 

@@ -112,6 +112,45 @@ final class GroupTests: XCTestCase {
         XCTAssertEqual(FixedBaseTable.multiply([]), [])
     }
 
+    /// Constant-time Straus sums in step (affine chords from a random starting point, one shared
+    /// inversion per point) equal the sums of variable-time products: sums of different lengths
+    /// in one call, a point at infinity, zero scalars and zero digits, carries through every
+    /// window, r − 1, a point outside G1; and a chosen starting point that meets the chord's
+    /// exceptional case falls back to complete additions with the same answers.
+    func testStrausSumsInStep() {
+        var rng = SplitMix64(seed: 0x63)
+        func power(_ b: Fr, _ e: Int) -> Fr { (0..<e).reduce(Fr.one) { acc, _ in acc * b } }
+        let edges: [Fr] = [.zero, .one, Fr(16), Fr(17), Fr(31), -Fr.one, -Fr(16), power(Fr(32), 51), power(Fr(32), 51) - .one,
+                           power(Fr(2), 255), Fr(0x8421_0842_1084_2108) * power(Fr(2), 190)]
+        var points = (0..<22).map { _ in g1.multipliedVartime(by: Fr.random(using: &rng)).affine }
+        points[0] = G1Affine.generator
+        points[5] = .infinity
+        points[9] = G1Affine(x: .zero, y: Fp(2))  // order 3, off the subgroup
+        func scalars(_ n: Int) -> [Fr] { (0..<n).map { $0 < edges.count ? edges[($0 * 7) % edges.count] : Fr.random(using: &rng) } }
+        let jobs: [(tables: WindowTables, scalars: [Fr])] = [
+            (WindowTables(points), scalars(22)),
+            (WindowTables(Array(points[3..<20])), scalars(17)),
+            (WindowTables(Array(points[0..<3])), [.one, Fr.random(using: &rng), .zero]),
+        ]
+        let expected = jobs.map { job in
+            zip(job.tables.points, job.scalars).reduce(G1Projective.infinity) { $0 + G1Projective($1.0).multipliedFullLength(by: $1.1) }
+        }
+        XCTAssertGreaterThanOrEqual(jobs[0].scalars.count, WindowTables.inStepThreshold)
+        XCTAssertEqual(WindowTables.multiply(jobs), expected)
+        XCTAssertEqual(jobs.map { $0.tables.multiply($0.scalars) }, expected)
+        // ρ = 1 starts every lane at G, and the first point is G with scalar 1: window 0's lane
+        // meets its entry (zero denominator), so the sums restart one at a time.
+        var forced = jobs
+        forced[0].scalars[0] = .one
+        let forcedExpected = forced.map { job in
+            zip(job.tables.points, job.scalars).reduce(G1Projective.infinity) { $0 + G1Projective($1.0).multipliedFullLength(by: $1.1) }
+        }
+        XCTAssertEqual(WindowTables.multiply(forced, offset: .one), forcedExpected)
+        // Below the threshold: one sum at a time.
+        XCTAssertEqual(WindowTables.multiply([jobs[2]]), [expected[2]])
+        XCTAssertEqual(WindowTables.multiply([]), [])
+    }
+
     /// GLV (G1) and GLS (G2) constant-time multiplication equal the full-length ladder and the
     /// variable-time wNAF, for random scalars and the edges of each digit.
     func testEndomorphismSplitMultiplication() {

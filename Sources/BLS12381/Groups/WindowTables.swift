@@ -1,0 +1,146 @@
+// Constant-time multi-scalar multiplication Σ [k_i]P_i of PUBLIC points by SECRET scalars
+// (Straus over signed radix-32 windows). Used by the shuffle prover for the sums over the
+// generators and the output ciphertexts, whose scalars are the prover's masks.
+
+/// Multiples [1..16]P of several public points, for constant-time multi-scalar multiplication
+/// Σ [k_i]P_i with secret k_i: each table entry is read by a full masked scan and the digit's
+/// sign applied by a masked negation, so neither memory accesses nor the sequence of operations
+/// depend on the scalars.
+package struct WindowTables: Sendable {
+    fileprivate let entries: [G1Affine]
+    package let count: Int
+
+    package init(_ points: [G1Affine]) {
+        count = points.count
+        entries = affineMultiplesVartime(points)
+    }
+
+    /// The points, P_i = entry 16·i.
+    package var points: [G1Affine] { (0..<count).map { entries[16 * $0] } }
+
+    /// Σ [k_i]P_i, constant time in the scalars: 260 shared doublings, then per point and window
+    /// one complete mixed addition.
+    package func multiply(_ scalars: [Fr]) -> G1Projective {
+        precondition(scalars.count == count, "one scalar per point")
+        var digits = scalars.map(SignedDigits.all)
+        defer { for i in digits.indices { for w in digits[i].indices { digits[i][w] = (0, 0) } } }
+        var r = G1Projective.infinity
+        entries.withUnsafeBufferPointer { t in
+            for w in stride(from: SignedDigits.count - 1, through: 0, by: -1) {
+                r = r.doubled().doubled().doubled().doubled().doubled()
+                for i in 0..<count { r = r + signedLookup(t, base: 16 * i, digits[i][w]) }
+            }
+        }
+        return r
+    }
+
+    /// Below this many points the set-up of `multiply(_ jobs:)` (two fixed-base products, 255
+    /// doublings per sum) costs more than its cheaper additions save.
+    package static let inStepThreshold = 16
+
+    /// Several sums Σ [k_i]P_i at once, constant time in every scalar.
+    ///
+    /// Each sum is split by windows, Σ_w 32^w·S_w with S_w = Σ_i [d_{i,w}]P_i, and every S_w of
+    /// every sum is a lane that takes one table entry per point by an affine chord addition
+    /// (λ = (y₂ − y₁)/(x₂ − x₁)). One blinded inversion of the product of all lanes' denominators
+    /// serves them all (Montgomery's trick): about 6 field products per addition against the 11
+    /// of the complete mixed formula. Horner's rule then joins the windows (255 doublings and
+    /// 51 complete additions per sum).
+    ///
+    /// The chord fails only when the accumulator equals ± the entry (or is infinity). Every lane
+    /// therefore starts at R = [ρ]G for a uniformly random secret ρ ≠ 0 from the system
+    /// generator, and [ρ·Σ_w 32^w]G is subtracted at the end. A lane after m additions holds
+    /// R + Q with Q fixed by the points and digits, so R + Q = ±T or R + Q = ∞ means R hits one of
+    /// at most three points determined without ρ: probability below 3/r per addition, about
+    /// 2^-240 over a whole proof, whatever the points and scalars (points in G1). A zero digit
+    /// (or a point at infinity) is a masked select with the denominator replaced by 1. Only if a
+    /// denominator is zero anyway (that negligible event, or points outside G1) do the sums
+    /// start again one at a time with the complete formulas, so the result is always right.
+    /// `offset` fixes ρ (tests only: a chosen ρ can make a chord meet its exceptional case).
+    package static func multiply(_ jobs: [(tables: WindowTables, scalars: [Fr])], offset: Fr? = nil) -> [G1Projective] {
+        for job in jobs { precondition(job.scalars.count == job.tables.count, "one scalar per point") }
+        let longest = jobs.map(\.tables.count).max() ?? 0
+        if longest < inStepThreshold { return jobs.map { $0.tables.multiply($0.scalars) } }
+        let windows = SignedDigits.count, lanes = jobs.count * windows
+
+        var rho = offset ?? .zero
+        while rho.isZero { rho = Fr.random() }  // a branch on ρ only
+        var rhoTimesWindowSum = rho * windowSum
+        defer { rho = .zero; rhoTimesWindowSum = .zero }
+        let start = FixedBaseTable.generator.multiply(rho).affine
+        let correction = FixedBaseTable.generator.multiply(rhoTimesWindowSum)
+
+        // The tables side by side in one array; digits flat, (job, point, window).
+        var entries = [G1Affine](), tableBase = [Int](), digitBase = [Int]()
+        var digits = [(magnitude: Int, negative: UInt64)]()
+        digits.reserveCapacity(jobs.reduce(0) { $0 + $1.tables.count } * windows)
+        for job in jobs {
+            tableBase.append(entries.count)
+            entries += job.tables.entries
+            digitBase.append(digits.count)
+            for k in job.scalars { digits += SignedDigits.all(k) }
+        }
+        var x = [Fp](repeating: start.x, count: lanes), y = [Fp](repeating: start.y, count: lanes)
+        var entryX = [Fp](repeating: .zero, count: lanes), entryY = entryX, denominators = entryX, prefix = entryX
+        var entryInfinity = [UInt64](repeating: 0, count: lanes)
+        defer {
+            for i in digits.indices { digits[i] = (0, 0) }
+            for l in 0..<lanes {
+                x[l] = .zero; y[l] = .zero; entryX[l] = .zero; entryY[l] = .zero
+                denominators[l] = .zero; prefix[l] = .zero; entryInfinity[l] = 0
+            }
+        }
+
+        let completed = entries.withUnsafeBufferPointer { t -> Bool in
+            for i in 0..<longest {
+                var product = Fp.one
+                for j in jobs.indices where i < jobs[j].tables.count {
+                    for w in 0..<windows {
+                        let l = j * windows + w
+                        let e = signedLookup(t, base: tableBase[j] + 16 * i, digits[digitBase[j] + i * windows + w])
+                        let eInfinity = e.isInfinityBit
+                        entryX[l] = e.x; entryY[l] = e.y; entryInfinity[l] = eInfinity
+                        let d = Fp.select(e.x - x[l], .one, eInfinity)
+                        denominators[l] = d
+                        prefix[l] = product
+                        product = product * d
+                    }
+                }
+                if product.isZeroBit == 1 { return false }
+                var inverse = product.inverseBlinded()
+                for j in jobs.indices.reversed() where i < jobs[j].tables.count {
+                    for w in stride(from: windows - 1, through: 0, by: -1) {
+                        let l = j * windows + w
+                        let dInverse = inverse * prefix[l]
+                        inverse = inverse * denominators[l]
+                        let lambda = (entryY[l] - y[l]) * dInverse
+                        let x3 = lambda.squared() - x[l] - entryX[l]
+                        let y3 = lambda * (x[l] - x3) - y[l]
+                        // Entry at infinity (a zero digit): keep the accumulator.
+                        let eInfinity = entryInfinity[l]
+                        x[l] = Fp.select(x3, x[l], eInfinity)
+                        y[l] = Fp.select(y3, y[l], eInfinity)
+                    }
+                }
+            }
+            return true
+        }
+        guard completed else { return jobs.map { $0.tables.multiply($0.scalars) } }
+
+        return jobs.indices.map { j in
+            let top = j * windows + windows - 1
+            var r = G1Projective(G1Affine(x: x[top], y: y[top]))
+            for w in stride(from: windows - 2, through: 0, by: -1) {
+                r = r.doubled().doubled().doubled().doubled().doubled() + G1Affine(x: x[j * windows + w], y: y[j * windows + w])
+            }
+            return r - correction
+        }
+    }
+
+    /// Σ_{w < 52} 32^w mod r: each lane's starting point is counted once per window.
+    private static let windowSum: Fr = {
+        var s = Fr.zero
+        for _ in 0..<SignedDigits.count { s = s * Fr(32) + .one }
+        return s
+    }()
+}
