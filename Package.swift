@@ -33,7 +33,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "Primitives", dependencies: ["CGMP", "COpenSSL", "CSodium"]),
-        .target(name: "BLS12381", dependencies: ["Primitives"]),
+        // One inline-assembly optimisation barrier for the constant-time masks (header only).
+        .target(name: "CBarrier"),
+        .target(name: "BLS12381", dependencies: ["Primitives", "CBarrier"]),
         .target(name: "Threshold", dependencies: ["BLS12381", "Primitives"]),
         .target(name: "DKG", dependencies: ["BLS12381", "Threshold", "Primitives"]),
         // Resharing and repair reuse the DKG's canonical encoding, transcript and identities.
@@ -55,7 +57,7 @@ let package = Package(
             dependencies: ["BLS12381", "Primitives", "Threshold", "DKG", "Reshare", "Staking", "Transport", "Voting"]),
         // Secret-ballot voting: exponential ElGamal ballots with proofs, verifiable shuffles
         // (Terelius–Wikström), threshold decryption.
-        .target(name: "Voting", dependencies: ["BLS12381", "Primitives", "Threshold"]),
+        .target(name: "Voting", dependencies: ["BLS12381", "Primitives", "Threshold", "CBarrier"]),
         // Web3Signer-style signing requests (signing roots from SSZ) and the slashing-protection
         // database (SQLite via GRDB, EIP-3076 interchange).
         .target(

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Validator Ring builds against, if any are missing:
 # GMP, OpenSSL 3 (libcrypto) and libsodium headers, pkg-config to find them, and curl (the demo
-# plays a validator client against the signing nodes).
+# plays a validator client against the signing nodes), and valgrind (its memcheck runs
+# `vring ct-check`, the constant-time test, and its headers build that check's client requests).
 # As root it runs apt-get; otherwise it prints the command to run and exits 1.
 # It also checks that a Swift toolchain is reachable.
 set -euo pipefail
 
-PACKAGES=(libgmp-dev libssl-dev libsodium-dev pkg-config curl)
+PACKAGES=(libgmp-dev libssl-dev libsodium-dev pkg-config curl valgrind)
 
 missing=()
 if command -v dpkg >/dev/null 2>&1; then

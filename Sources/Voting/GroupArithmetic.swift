@@ -21,7 +21,7 @@ func equalBit(_ a: Int, _ b: Int) -> UInt64 {
 /// b when bit == 1, a when bit == 0, without a branch.
 @inline(__always)
 func select(_ a: Int, _ b: Int, _ bit: UInt64) -> Int {
-    let mask = Int(bitPattern: UInt(0 &- bit))
+    let mask = Int(bitPattern: UInt(maskFromBit(bit)))
     return a ^ ((a ^ b) & mask)
 }
 

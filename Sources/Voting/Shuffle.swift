@@ -303,10 +303,12 @@ public enum Shuffle {
             points.append(inputs[i].b); scalars.append(d5c * u[i])
             points.append(outputs[i].a); scalars.append(d4 * sPrime[i])
             points.append(outputs[i].b); scalars.append(d5 * sPrime[i])
-            points.append(proof.tHat[i]); scalars.append(-dHat[i])
+            points.append(-proof.tHat[i]); scalars.append(dHat[i])
         }
-        points += [proof.t1, proof.t2, proof.t3, proof.t4A, proof.t4B]
-        scalars += [-d1, -d2, -d3, -d4, -d5]
+        // The commitments enter negated with the 128-bit weights as scalars (rather than with
+        // the weights negated, 255-bit): the MSM skips their upper windows.
+        points += [-proof.t1, -proof.t2, -proof.t3, -proof.t4A, -proof.t4B]
+        scalars += [d1, d2, d3, d4, d5]
         // Times h_eff = 1 − z, which maps E(Fp) onto G1: the proof's own commitments are decoded
         // on the curve only, and a small-order part in them vanishes here instead of costing a
         // subgroup check per point (2N + 5 of them). For points in G1 this changes nothing

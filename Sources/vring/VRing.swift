@@ -12,7 +12,7 @@ struct VRing: ParsableCommand {
             Exit status: 0 success (or a verification that holds), 1 a verification that does not \
             hold, 2 bad input (one line on standard error naming the argument).
             """,
-        subcommands: [BLSCommand.self, ThresholdCommand.self, DKGCommand.self, ReshareCommand.self, KeysCommand.self, IdentityCommand.self, PoolCommand.self, NodeCommand.self, SlashingCommand.self, VoteCommand.self, Bench.self, Demo.self])
+        subcommands: [BLSCommand.self, ThresholdCommand.self, DKGCommand.self, ReshareCommand.self, KeysCommand.self, IdentityCommand.self, PoolCommand.self, NodeCommand.self, SlashingCommand.self, VoteCommand.self, Bench.self, Demo.self, CTCheck.self])
 
     /// Parses and runs, mapping every failure onto the documented exit statuses: ArgumentParser's
     /// usage errors (64 by default) become 2, like any other bad input; `--help` is 0.

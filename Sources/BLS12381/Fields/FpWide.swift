@@ -40,6 +40,60 @@ public struct FpWide: Sendable {
         self.init(r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11)
     }
 
+    /// The full square a² (15 cross products, doubled, plus 6 squares: 21 multiplications
+    /// instead of 36). Branch-free.
+    @inlinable @inline(__always)
+    public init(square a: Fp) {
+        var c: UInt64
+        // Cross products a_i·a_j, i < j, at word i + j.
+        var r1: UInt64, r2: UInt64, r3: UInt64, r4: UInt64, r5: UInt64, r6: UInt64
+        var r7: UInt64, r8: UInt64, r9: UInt64, r10: UInt64
+        (r1, c) = mulAdd(a.l1, a.l0, 0, 0)
+        (r2, c) = mulAdd(a.l2, a.l0, 0, c)
+        (r3, c) = mulAdd(a.l3, a.l0, 0, c)
+        (r4, c) = mulAdd(a.l4, a.l0, 0, c)
+        (r5, r6) = mulAdd(a.l5, a.l0, 0, c)
+        (r3, c) = mulAdd(a.l2, a.l1, r3, 0)
+        (r4, c) = mulAdd(a.l3, a.l1, r4, c)
+        (r5, c) = mulAdd(a.l4, a.l1, r5, c)
+        (r6, r7) = mulAdd(a.l5, a.l1, r6, c)
+        (r5, c) = mulAdd(a.l3, a.l2, r5, 0)
+        (r6, c) = mulAdd(a.l4, a.l2, r6, c)
+        (r7, r8) = mulAdd(a.l5, a.l2, r7, c)
+        (r7, c) = mulAdd(a.l4, a.l3, r7, 0)
+        (r8, r9) = mulAdd(a.l5, a.l3, r8, c)
+        (r9, r10) = mulAdd(a.l5, a.l4, r9, 0)
+        // Doubled: one shift left across the words (the sum is below 2^767, so no bit is lost).
+        let r11 = r10 >> 63
+        r10 = r10 << 1 | r9 >> 63
+        r9 = r9 << 1 | r8 >> 63
+        r8 = r8 << 1 | r7 >> 63
+        r7 = r7 << 1 | r6 >> 63
+        r6 = r6 << 1 | r5 >> 63
+        r5 = r5 << 1 | r4 >> 63
+        r4 = r4 << 1 | r3 >> 63
+        r3 = r3 << 1 | r2 >> 63
+        r2 = r2 << 1 | r1 >> 63
+        r1 = r1 << 1
+        // Plus the squares a_i² at word 2i.
+        let q0 = mulAdd(a.l0, a.l0, 0, 0), q1 = mulAdd(a.l1, a.l1, 0, 0), q2 = mulAdd(a.l2, a.l2, 0, 0)
+        let q3 = mulAdd(a.l3, a.l3, 0, 0), q4 = mulAdd(a.l4, a.l4, 0, 0), q5 = mulAdd(a.l5, a.l5, 0, 0)
+        var s1: UInt64, s2: UInt64, s3: UInt64, s4: UInt64, s5: UInt64, s6: UInt64
+        var s7: UInt64, s8: UInt64, s9: UInt64, s10: UInt64, s11: UInt64
+        (s1, c) = addCarry(r1, q0.hi, 0)
+        (s2, c) = addCarry(r2, q1.lo, c)
+        (s3, c) = addCarry(r3, q1.hi, c)
+        (s4, c) = addCarry(r4, q2.lo, c)
+        (s5, c) = addCarry(r5, q2.hi, c)
+        (s6, c) = addCarry(r6, q3.lo, c)
+        (s7, c) = addCarry(r7, q3.hi, c)
+        (s8, c) = addCarry(r8, q4.lo, c)
+        (s9, c) = addCarry(r9, q4.hi, c)
+        (s10, c) = addCarry(r10, q5.lo, c)
+        (s11, _) = addCarry(r11, q5.hi, c)
+        self.init(q0.lo, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11)
+    }
+
     /// One word of Montgomery reduction: adds m·p so that t0 becomes zero, carrying into t6.
     @inlinable @inline(__always)
     static func reduceRow(
@@ -116,7 +170,7 @@ public struct FpWide: Sendable {
         let (d9, b9) = subBorrow(a.l9, b.l9, b8)
         let (d10, b10) = subBorrow(a.l10, b.l10, b9)
         let (d11, b11) = subBorrow(a.l11, b.l11, b10)
-        let m = maskFromBit(b11)
+        let m = borrowMask(b11)
         let (e6, c6) = addCarry(d6, Fp.p0 & m, 0)
         let (e7, c7) = addCarry(d7, Fp.p1 & m, c6)
         let (e8, c8) = addCarry(d8, Fp.p2 & m, c7)

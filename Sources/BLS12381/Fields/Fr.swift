@@ -36,7 +36,7 @@ public struct Fr: Sendable {
         let (s1, b1) = subBorrow(t1, Fr.m1, b0)
         let (s2, b2) = subBorrow(t2, Fr.m2, b1)
         let (s3, b3) = subBorrow(t3, Fr.m3, b2)
-        let keep = maskFromBit(b3)
+        let keep = borrowMask(b3)
         return Fr((t0 & keep) | (s0 & ~keep), (t1 & keep) | (s1 & ~keep), (t2 & keep) | (s2 & ~keep), (t3 & keep) | (s3 & ~keep))
     }
 
@@ -70,7 +70,7 @@ public struct Fr: Sendable {
         let (d1, b1) = subBorrow(a.l1, b.l1, b0)
         let (d2, b2) = subBorrow(a.l2, b.l2, b1)
         let (d3, b3) = subBorrow(a.l3, b.l3, b2)
-        let m = maskFromBit(b3)
+        let m = borrowMask(b3)
         let (e0, c0) = addCarry(d0, Fr.m0 & m, 0)
         let (e1, c1) = addCarry(d1, Fr.m1 & m, c0)
         let (e2, c2) = addCarry(d2, Fr.m2 & m, c1)

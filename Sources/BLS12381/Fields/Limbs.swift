@@ -1,3 +1,5 @@
+import CBarrier
+
 // Word-level helpers shared by Fp and Fr. Every one of them is branch-free: carries and borrows
 // travel through UInt128 arithmetic, never through a `Bool` (which the optimiser may turn into
 // a data-dependent branch, see SWIFT-NOTES.md).
@@ -23,9 +25,20 @@ func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (diff: UInt64, bor
     return (UInt64(truncatingIfNeeded: r), UInt64(truncatingIfNeeded: r &>> 127))
 }
 
-/// All-ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1.
+/// All-ones when `bit` is 1, zero when it is 0. `bit` must be 0 or 1. The mask passes an
+/// optimisation barrier (`vring_value_barrier`, an empty assembly statement): without it LLVM
+/// saw that a masked scan of a table (`acc = select(acc, t[j], j == index)`) picks one entry,
+/// and compiled it into a loop that branched on j == index and loaded only that entry — a
+/// secret-dependent branch and memory access (found in the G1 fixed-base lookups, 2026-11-30).
 @inlinable @inline(__always)
-func maskFromBit(_ bit: UInt64) -> UInt64 { 0 &- bit }
+package func maskFromBit(_ bit: UInt64) -> UInt64 { vring_value_barrier(0 &- bit) }
+
+/// All-ones when a borrow or carry `bit` is 1: the mask of the modular corrections inside field
+/// arithmetic (add p back, subtract p once). Without the barrier, which measured +3 % on the
+/// pairing and the scalar multiplications there (it stops LLVM from merging the mask into its
+/// carry arithmetic); `vring ct-check` under memcheck is what shows these stay branch-free.
+@inlinable @inline(__always)
+func borrowMask(_ bit: UInt64) -> UInt64 { 0 &- bit }
 
 /// 1 when `x` is zero, else 0, without branching.
 @inlinable @inline(__always)

@@ -133,7 +133,7 @@ func signedRadix32Digits(_ x: UInt128, windows: Int, into out: UnsafeMutableBuff
     for w in 0..<windows {
         let v = UInt64(truncatingIfNeeded: (x &>> UInt128(5 * w)) & 31) &+ carry  // 0…32
         let negative = w == windows - 1 ? 0 : ((15 &- v) >> 63) & 1                // v ≥ 16; w is public
-        let m = 0 &- negative
+        let m = maskFromBit(negative)
         carry = negative
         out[at + w] = UInt8(truncatingIfNeeded: (v & ~m) | ((32 &- v) & m)) | UInt8(truncatingIfNeeded: negative << 7)
     }

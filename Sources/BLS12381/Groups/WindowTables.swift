@@ -106,7 +106,8 @@ package struct WindowTables: Sendable {
                         product = product * d
                     }
                 }
-                if product.isZeroBit == 1 { return false }
+                // Public: a zero denominator is a negligible event, or points outside G1.
+                if ConstantTimeCheck.declassified(product.isZeroBit) == 1 { return false }
                 var inverse = product.inverseBlinded()
                 for j in jobs.indices.reversed() where i < jobs[j].tables.count {
                     for w in stride(from: windows - 1, through: 0, by: -1) {
