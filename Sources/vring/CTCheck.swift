@@ -2,6 +2,7 @@ import ArgumentParser
 import BLS12381
 import Foundation
 import Primitives
+import Threshold
 import Voting
 
 /// `vring ct-check`: the constant-time paths run on secrets marked "undefined" for valgrind's
@@ -77,6 +78,21 @@ struct CTCheck: ParsableCommand {
             let signature = opened(h.multiplied(by: k))
             expect(signature == opened(h.multipliedFullLength(by: k)), "G2 GLS")
             expect(opened(g2.multiplied(by: k)) == g2.multipliedVartime(by: opened(k)), "G2 generator")
+        }
+        // A secret key in secure memory: decoding, the public key, signing; then Shamir shares of
+        // it (Horner evaluation, Feldman commitments of secret coefficients).
+        do {
+            let bytes = SecretKey.random().serialized()
+            bytes.withUnsafeBytes { ConstantTimeCheck.markSecret($0) }
+            let key = try SecretKey(secureBigEndian: bytes)
+            let message = Array("ct-check message".utf8)
+            let signature = opened(key.sign(message))
+            let publicKey = opened(key.publicKey)
+            expect(BLS.verify(publicKey: publicKey, message: message, signature: signature), "sign / publicKey")
+            let parameters = try ThresholdParameters(threshold: 3, members: 5)
+            var shares = 0
+            let commitment = Shamir.split(secret: key, parameters: parameters, randomScalar: { secretScalar() }) { _ in shares += 1 }
+            expect(shares == 5 && commitment.coefficients.count == 3, "Shamir split")
         }
         // Straus sums with secret scalars: one at a time and in step.
         do {

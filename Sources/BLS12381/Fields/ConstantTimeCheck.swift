@@ -23,6 +23,11 @@ package enum ConstantTimeCheck {
         withUnsafeMutableBytes(of: &value) { vring_ct_mark_public($0.baseAddress, UInt($0.count)) }
     }
 
+    /// Marks the bytes of a buffer secret (undefined to memcheck).
+    package static func markSecret(_ buffer: UnsafeRawBufferPointer) {
+        vring_ct_mark_secret(buffer.baseAddress, UInt(buffer.count))
+    }
+
     /// `value`, declared public: for a value whose revelation is harmless by construction.
     @inlinable
     package static func declassified<T>(_ value: T) -> T {

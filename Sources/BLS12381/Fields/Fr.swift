@@ -126,7 +126,8 @@ public struct Fr: Sendable {
         let (_, b1) = subBorrow(w1, Fr.m1, b0)
         let (_, b2) = subBorrow(w2, Fr.m2, b1)
         let (_, b3) = subBorrow(w3, Fr.m3, b2)
-        guard b3 == 1 else { return nil }
+        // Whether the encoding is canonical is the one thing this reveals (public to the check).
+        guard ConstantTimeCheck.declassified(b3) == 1 else { return nil }
         return Fr.rSquared * Fr(w0, w1, w2, w3)
     }
 

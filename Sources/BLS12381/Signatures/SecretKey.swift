@@ -37,7 +37,7 @@ public struct SecretKey: ~Copyable, @unchecked Sendable {
     public init(bigEndian bytes: [UInt8]) throws(BLSError) {
         guard bytes.count == 32 else { throw .invalidSecretKey("expected 32 bytes, got \(bytes.count)") }
         guard let s = Fr(bigEndian: bytes) else { throw .invalidSecretKey("not below the group order r") }
-        guard !s.isZero else { throw .invalidSecretKey("zero is not a valid key") }
+        guard !Self.isZeroKey(s) else { throw .invalidSecretKey("zero is not a valid key") }
         storage = SecureBytes(copying: bytes)
     }
 
@@ -48,7 +48,7 @@ public struct SecretKey: ~Copyable, @unchecked Sendable {
         guard bytes.count == 32 else { throw .invalidSecretKey("expected 32 bytes, got \(bytes.count)") }
         let valid: (belowOrder: Bool, zero: Bool) = bytes.withUnsafeBytes { raw in
             guard let s = Fr(bigEndian: raw) else { return (false, false) }
-            return (true, s.isZero)
+            return (true, Self.isZeroKey(s))
         }
         guard valid.belowOrder else { throw .invalidSecretKey("not below the group order r") }
         guard !valid.zero else { throw .invalidSecretKey("zero is not a valid key") }
@@ -57,7 +57,7 @@ public struct SecretKey: ~Copyable, @unchecked Sendable {
 
     /// From a scalar (for share arithmetic). Rejects zero.
     public init(scalar: Fr) throws(BLSError) {
-        guard !scalar.isZero else { throw .invalidSecretKey("zero is not a valid key") }
+        guard !Self.isZeroKey(scalar) else { throw .invalidSecretKey("zero is not a valid key") }
         var bytes = scalar.bigEndianBytes
         storage = SecureBytes(copying: bytes)
         for i in bytes.indices { bytes[i] = 0 }
@@ -80,7 +80,7 @@ public struct SecretKey: ~Copyable, @unchecked Sendable {
                 fatalError("HKDF-Expand of 48 bytes cannot fail")
             }
             let scalar = okm.withUnsafeBytes { Fr(reducingBigEndian: $0) }
-            if !scalar.isZero { return try SecretKey(scalar: scalar) }
+            if !Self.isZeroKey(scalar) { return try SecretKey(scalar: scalar) }
         }
     }
 
@@ -95,6 +95,10 @@ public struct SecretKey: ~Copyable, @unchecked Sendable {
         let ikm = SecureBytes(random: 32)
         return try! generate(ikm: ikm)
     }
+
+    /// Whether a candidate key is zero: the one fact about a secret scalar that key handling
+    /// reveals (by refusing it), so it is public to the constant-time check.
+    static func isZeroKey(_ s: Fr) -> Bool { ConstantTimeCheck.declassified(s.isZeroBit) == 1 }
 
     /// Lends the scalar to a constant-time computation.
     @inlinable
