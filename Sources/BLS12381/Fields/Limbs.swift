@@ -29,7 +29,8 @@ func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (diff: UInt64, bor
 /// optimisation barrier (`vring_value_barrier`, an empty assembly statement): without it LLVM
 /// saw that a masked scan of a table (`acc = select(acc, t[j], j == index)`) picks one entry,
 /// and compiled it into a loop that branched on j == index and loaded only that entry — a
-/// secret-dependent branch and memory access (found in the G1 fixed-base lookups, 2026-11-30).
+/// secret-dependent branch and memory access (found 2026-11-30 in the batched fixed-base and
+/// Straus lookups; docs/CONSTANT_TIME.md).
 @inlinable @inline(__always)
 package func maskFromBit(_ bit: UInt64) -> UInt64 { vring_value_barrier(0 &- bit) }
 
