@@ -34,14 +34,15 @@ struct CTCheck: ParsableCommand {
         var failures: [String] = []
         func expect(_ ok: Bool, _ what: String) { if !ok { failures.append(what) } }
 
-        // Scalars: field arithmetic, canonical form, signed radix-32 recoding, Fermat inversion.
+        // Scalars: field arithmetic, canonical form, signed radix-32 and radix-64 recoding, Fermat inversion.
         do {
             let a = secretScalar(), b = secretScalar()
             let c = opened(a * b + a - b), i = opened(a.inverse()), ai = opened(a)
             expect(c == ai * opened(b) + ai - opened(b), "Fr arithmetic")
             expect(i * ai == .one, "Fr inverse")
-            var digits = SignedDigits.all(a)
+            var digits = SignedDigits.all(a), digits64 = SignedDigits.all(a, width: 6)
             ConstantTimeCheck.markPublic(&digits)
+            ConstantTimeCheck.markPublic(&digits64)
             _ = opened(a.canonicalLimbs)
         }
         // Base field: products, squares, Fermat and blinded inversion, selects.

@@ -186,7 +186,8 @@ extension Benchmark {
     }
 
     /// Checking one mix from its encoding as `vote verify` does: decoding every output and proof
-    /// point (canonical, on the curve), the signature, and CheckProof (which clears the
+    /// point from the transcript's 96-byte uncompressed form (canonical, on the curve), the
+    /// signature, and CheckProof (which clears the
     /// cofactor). The inputs were decoded with the previous mix; the generators are computed
     /// once per election; the final list's subgroup checks, made once per election, are
     /// `shuffle_outputs_subgroup_<size>`.
@@ -197,8 +198,8 @@ extension Benchmark {
             var rng = try! DeterministicRandom(seed: SecureBytes(random: 32))
             let mix = try! e.mix(inputs, round: 0, mixer: mixer, identity: pool.identities[mixer]!.key, generators: generators, using: &rng)
             let p = mix.proof
-            let outputBytes = mix.outputs.map { [$0.a.compressed(), $0.b.compressed()] }
-            let pointBytes = (p.permutationCommitments + p.chainCommitments + [p.t1, p.t2, p.t3, p.t4A, p.t4B] + p.tHat).map { $0.compressed() }
+            let outputBytes = mix.outputs.map { [$0.a.uncompressed(), $0.b.uncompressed()] }
+            let pointBytes = (p.permutationCommitments + p.chainCommitments + [p.t1, p.t2, p.t3, p.t4A, p.t4B] + p.tHat).map { $0.uncompressed() }
             return { n in
                 for _ in 0..<n {
                     let outputs = outputBytes.map {

@@ -74,6 +74,29 @@ final class GroupTests: XCTestCase {
         }
     }
 
+    /// Signed radix-32 and radix-64 digits: within [−2^(width−1), 2^(width−1)] and summing back to k.
+    func testSignedDigits() {
+        var rng = SplitMix64(seed: 0x63)
+        var scalars: [Fr] = [.zero, .one, Fr(15), Fr(16), Fr(31), Fr(32), Fr(33), Fr(63), Fr(64), -Fr.one, -Fr(32)]
+        for _ in 0..<50 { scalars.append(Fr.random(using: &rng)) }
+        for (width, count) in [(5, SignedDigits.count), (6, SignedDigits.count64)] {
+            let half = 1 << (width - 1)
+            let radix = Fr(UInt64(1) << UInt64(width))
+            for k in scalars {
+                let digits = SignedDigits.all(k, width: width)
+                XCTAssertEqual(digits.count, count)
+                var sum = Fr.zero, weight = Fr.one
+                for d in digits {
+                    XCTAssertTrue((0...half).contains(d.magnitude) && (d.negative == 0 || d.negative == 1))
+                    let term = Fr(UInt64(d.magnitude)) * weight
+                    sum = sum + (d.negative == 1 ? -term : term)
+                    weight = weight * radix
+                }
+                XCTAssertEqual(sum, k, "width \(width)")
+            }
+        }
+    }
+
     /// The batched fixed-base multiplication (affine chords sharing one inversion per window)
     /// equals one-at-a-time multiplication on every lane, across two tables, for scalars that keep
     /// the accumulator at infinity for many windows (all low digits zero), zero digits, carries
@@ -86,6 +109,14 @@ final class GroupTests: XCTestCase {
                              power(Fr(32), 40), power(Fr(32), 51), power(Fr(32), 51) - .one, power(Fr(2), 255),
                              power(Fr(2), 256), power(Fr(2), 256) + .one, -power(Fr(2), 255),
                              Fr(0x8421_0842_1084_2108) * power(Fr(2), 190) + Fr(0x8421_0842_1084_2108)]
+        // Radix 64 (the tables' windows): digit edges, a carry through every window (each window
+        // 32), the largest windows (each 31 or 63), and d·2^253 = 2d·64^42 for every possible
+        // top digit d, the scalars whose top window could meet the exceptional case.
+        scalars += [Fr(33), Fr(63), Fr(64), Fr(65), Fr(32 * 64 + 32), -Fr(32), -Fr(33),
+                    power(Fr(64), 41), power(Fr(64), 42), power(Fr(64), 42) - .one,
+                    (0..<42).reduce(Fr.zero) { acc, w in acc + Fr(32) * power(Fr(64), w) },
+                    (0..<42).reduce(Fr.zero) { acc, w in acc + Fr(w % 2 == 0 ? 31 : 63) * power(Fr(64), w) }]
+        scalars += (1...8).map { Fr(UInt64($0)) * power(Fr(2), 253) }
         for _ in 0..<6 { scalars.append(Fr.random(using: &rng)) }
         let p1 = g1.multiplied(by: Fr.random(using: &rng))
         let tables = [FixedBaseTable.generator, FixedBaseTable(p1.affine)]

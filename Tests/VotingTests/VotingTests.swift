@@ -379,8 +379,10 @@ func altered(_ c: Ciphertext) -> Ciphertext {
                 object["ballots"] = ballots
             })
         }
-        // …in a mix's outputs it decodes (on the curve), and the transcript does not verify.
-        let transcript = try VotingTranscript(json: try edited(setOutputA(point)))
+        // …in a mix's outputs (uncompressed there) it decodes (on the curve), and the transcript
+        // does not verify.
+        let uncompressed = Hex.encode(try G1Affine(decoding: Hex.decode(point)!, subgroupCheck: .skip).uncompressed())
+        let transcript = try VotingTranscript(json: try edited(setOutputA(uncompressed)))
         #expect(throws: VotingError.self) { try transcript.verify() }
     }
 
@@ -443,7 +445,7 @@ func altered(_ c: Ciphertext) -> Ciphertext {
         let data = try edited { object in
             var mixes = object["mixes"] as! [[String: Any]]
             var proof = mixes[0]["proof"] as! [String: Any]
-            proof["t1"] = Hex.encode(shifted.compressed())
+            proof["t1"] = Hex.encode(shifted.uncompressed())
             mixes[0]["proof"] = proof
             object["mixes"] = mixes
         }
@@ -458,8 +460,57 @@ func altered(_ c: Ciphertext) -> Ciphertext {
         #expect(throws: VotingError.invalidEncoding(path: "mixes[0].outputs[0].a", .notHex)) {
             try VotingTranscript(json: try edited(setOutputA("zz")))
         }
-        #expect(throws: VotingError.invalidEncoding(path: "mixes[0].outputs[0].a", .wrongLength(expected: 48, actual: 2))) {
+        #expect(throws: VotingError.invalidEncoding(path: "mixes[0].outputs[0].a", .wrongLength(expected: 96, actual: 2))) {
             try VotingTranscript(json: try edited(setOutputA("abcd")))
+        }
+        // Version 2 writes mix points uncompressed and reads them only so.
+        let compressed = Hex.encode(Fixture.transcript.mixes[0].outputs[0].a.compressed())
+        #expect(throws: VotingError.invalidEncoding(path: "mixes[0].outputs[0].a", .wrongLength(expected: 96, actual: 48))) {
+            try VotingTranscript(json: try edited(setOutputA(compressed)))
+        }
+        // An uncompressed point off the curve: y + 1.
+        let a = Fixture.transcript.mixes[0].outputs[0].a
+        let offCurve = Hex.encode(G1Affine(x: a.x, y: a.y + .one).uncompressed())
+        #expect(throws: VotingError.invalidEncoding(path: "mixes[0].outputs[0].a", .point(.notOnCurve(group: "G1")))) {
+            try VotingTranscript(json: try edited(setOutputA(offCurve)))
+        }
+    }
+
+    /// Version 1 transcripts (every point compressed) still read and verify.
+    @Test func versionOneTranscriptStillVerifies() throws {
+        func compress(_ text: Any) -> String {
+            let bytes = Hex.decode(text as! String)!
+            #expect(bytes.count == 96)
+            return Hex.encode(try! G1Affine(decoding: bytes, subgroupCheck: .skip).compressed())
+        }
+        let data = try edited { object in
+            #expect(object["version"] as? Int == 2)
+            object["version"] = 1
+            var mixes = object["mixes"] as! [[String: Any]]
+            for k in mixes.indices {
+                mixes[k]["outputs"] = (mixes[k]["outputs"] as! [[String: Any]]).map { ["a": compress($0["a"]!), "b": compress($0["b"]!)] }
+                var proof = mixes[k]["proof"] as! [String: Any]
+                for key in ["permutation_commitments", "chain_commitments", "t_hat"] {
+                    proof[key] = (proof[key] as! [Any]).map(compress)
+                }
+                for key in ["t1", "t2", "t3", "t4_a", "t4_b"] { proof[key] = compress(proof[key]!) }
+                mixes[k]["proof"] = proof
+            }
+            object["mixes"] = mixes
+        }
+        let transcript = try VotingTranscript(json: data)
+        #expect(try transcript.verify() == Fixture.result.tally)
+        // Written again, it is version 2 and byte-for-byte today's form.
+        #expect(transcript.jsonData() == Fixture.transcript.jsonData())
+        // A version-1 transcript with an uncompressed mix point is refused.
+        var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        setOutputA(Hex.encode(Fixture.transcript.mixes[0].outputs[0].a.uncompressed()))(&object)
+        #expect(throws: VotingError.invalidEncoding(path: "mixes[0].outputs[0].a", .wrongLength(expected: 48, actual: 96))) {
+            try VotingTranscript(json: try JSONSerialization.data(withJSONObject: object))
+        }
+        #expect(throws: VotingError.self) {
+            object["version"] = 3
+            try VotingTranscript(json: try JSONSerialization.data(withJSONObject: object))
         }
     }
 

@@ -22,7 +22,7 @@ package struct WindowTables: Sendable {
     /// one complete mixed addition.
     package func multiply(_ scalars: [Fr]) -> G1Projective {
         precondition(scalars.count == count, "one scalar per point")
-        var digits = scalars.map(SignedDigits.all)
+        var digits = scalars.map { SignedDigits.all($0) }
         defer { for i in digits.indices { for w in digits[i].indices { digits[i][w] = (0, 0) } } }
         var r = G1Projective.infinity
         entries.withUnsafeBufferPointer { t in
