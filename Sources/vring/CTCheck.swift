@@ -30,7 +30,9 @@ struct CTCheck: ParsableCommand {
         }
         func opened<T>(_ value: T) -> T { ConstantTimeCheck.declassified(value) }
         let g1 = G1Projective(G1Affine.generator), g2 = G2Projective(G2Affine.generator)
-        let publicPoints = (0..<WindowTables.inStepThreshold).map { _ in g1.multipliedVartime(by: Fr.random(using: &rng)).affine }
+        // Enough points (and below, products) for the batches to be cut into parts for two
+        // workers (`Parallel`) when the machine has two cores or more.
+        let publicPoints = (0..<(4 * WindowTables.inStepThreshold)).map { _ in g1.multipliedVartime(by: Fr.random(using: &rng)).affine }
         var failures: [String] = []
         func expect(_ ok: Bool, _ what: String) { if !ok { failures.append(what) } }
 
@@ -68,7 +70,7 @@ struct CTCheck: ParsableCommand {
             let kOpen = opened(k)
             expect(opened(fixed) == g1.multipliedVartime(by: kOpen), "G1 fixed-base")
             expect(opened(glv) == opened(ladder) && G1Projective(affine) == opened(glv), "G1 GLV / ladder / affine")
-            let jobs = (0..<FixedBaseTable.batchThreshold).map { i in (table: FixedBaseTable.generator, scalar: i == 0 ? k : secretScalar()) }
+            let jobs = (0..<(8 * FixedBaseTable.batchThreshold)).map { i in (table: FixedBaseTable.generator, scalar: i == 0 ? k : secretScalar()) }
             let batch = FixedBaseTable.multiply(jobs)
             expect(opened(batch[0]) == opened(fixed), "G1 fixed-base batch")
         }

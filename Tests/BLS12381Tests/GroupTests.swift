@@ -182,6 +182,36 @@ final class GroupTests: XCTestCase {
         XCTAssertEqual(WindowTables.multiply([]), [])
     }
 
+    /// Batches large enough to be cut into parts for several workers (`Parallel`: on a machine
+    /// with two cores or more, or VRING_THREADS ≥ 2) give the same answers as one at a time:
+    /// fixed-base products across two tables, Straus sums of unequal lengths, tables of multiples.
+    func testBatchesCutForWorkers() {
+        var rng = SplitMix64(seed: 0x64)
+        let p1 = g1.multiplied(by: Fr.random(using: &rng))
+        let tables = [FixedBaseTable.generator, FixedBaseTable(p1.affine)]
+        let n = 8 * FixedBaseTable.batchThreshold + 3
+        let jobs = (0..<n).map { i in (table: tables[i % 2], scalar: i == 7 ? Fr.zero : Fr.random(using: &rng)) }
+        if Parallel.threads > 1 { XCTAssertGreaterThan(Parallel.parts(n, minimum: 4 * FixedBaseTable.batchThreshold).count, 1) }
+        XCTAssertEqual(FixedBaseTable.multiply(jobs), jobs.map { $0.table.multiply($0.scalar) })
+
+        let points = (0..<70).map { _ in g1.multipliedVartime(by: Fr.random(using: &rng)).affine }
+        if Parallel.threads > 1 { XCTAssertGreaterThan(Parallel.parts(points.count, minimum: 2 * WindowTables.inStepThreshold).count, 1) }
+        let sums: [(tables: WindowTables, scalars: [Fr])] = [
+            (WindowTables(points), points.map { _ in Fr.random(using: &rng) }),
+            (WindowTables(Array(points[0..<40])), (0..<40).map { _ in Fr.random(using: &rng) }),
+            (WindowTables(Array(points[0..<5])), (0..<5).map { _ in Fr.random(using: &rng) }),
+        ]
+        XCTAssertEqual(WindowTables.multiply(sums), sums.map { $0.tables.multiply($0.scalars) })
+        XCTAssertEqual(sums[0].tables.points, points)
+
+        let multiples = affineMultiplesVartime(points, count: 32)
+        for i in [0, 17, 35, 36, 69] {
+            for j in [1, 2, 16, 31, 32] {
+                XCTAssertEqual(G1Projective(multiples[32 * i + j - 1]), G1Projective(points[i]).multipliedVartime(by: Fr(UInt64(j))))
+            }
+        }
+    }
+
     /// GLV (G1) and GLS (G2) constant-time multiplication equal the full-length ladder and the
     /// variable-time wNAF, for random scalars and the edges of each digit.
     func testEndomorphismSplitMultiplication() {

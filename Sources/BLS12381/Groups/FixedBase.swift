@@ -180,7 +180,12 @@ extension FixedBaseTable {
         let entries = distinct.flatMap(\.entries)
         var scalars = jobs.map(\.scalar)
         defer { for i in scalars.indices { scalars[i] = .zero } }
-        return entries.withUnsafeBufferPointer { multiplyInStep(scalars, lanes: 0..<n, tables: $0, offsets: offsets) }
+        // Lanes are independent: with several workers, each part of them is its own batch.
+        let parts = Parallel.parts(n, minimum: 4 * batchThreshold)
+        return entries.withUnsafeBufferPointer { t in
+            Parallel.map(parts.count) { p in multiplyInStep(scalars, lanes: parts[p], tables: t, offsets: offsets) }
+                .flatMap { $0 }
+        }
     }
 
     /// The products of `lanes` (indices into `scalars` and `offsets`), in that order.
@@ -249,6 +254,13 @@ extension FixedBaseTable {
 /// multiples meet ±P (possible only off the prime-order subgroup), is computed with the complete
 /// projective formulas instead.
 package func affineMultiplesVartime(_ points: [G1Affine], count: Int = 16) -> [G1Affine] {
+    // Points are independent: with several workers, each part of them is its own batch.
+    let parts = Parallel.parts(points.count, minimum: 16)
+    guard parts.count > 1 else { return affineMultiplesInStepVartime(points, count: count) }
+    return Parallel.map(parts.count) { affineMultiplesInStepVartime(Array(points[parts[$0]]), count: count) }.flatMap { $0 }
+}
+
+private func affineMultiplesInStepVartime(_ points: [G1Affine], count: Int) -> [G1Affine] {
     precondition(count >= 2, "at least [1]P and [2]P")
     let n = points.count
     var out = [G1Affine](repeating: .infinity, count: count * n)

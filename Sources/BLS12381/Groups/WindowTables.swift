@@ -15,6 +15,16 @@ package struct WindowTables: Sendable {
         entries = affineMultiplesVartime(points)
     }
 
+    private init(entries: [G1Affine], count: Int) {
+        self.entries = entries
+        self.count = count
+    }
+
+    /// The tables of points `range` only.
+    private func slice(_ range: Range<Int>) -> WindowTables {
+        WindowTables(entries: Array(entries[(16 * range.lowerBound)..<(16 * range.upperBound)]), count: range.count)
+    }
+
     /// The points, P_i = entry 16·i.
     package var points: [G1Affine] { (0..<count).map { entries[16 * $0] } }
 
@@ -57,8 +67,26 @@ package struct WindowTables: Sendable {
     /// denominator is zero anyway (that negligible event, or points outside G1) do the sums
     /// start again one at a time with the complete formulas, so the result is always right.
     /// `offset` fixes ρ (tests only: a chosen ρ can make a chord meet its exceptional case).
+    ///
+    /// With several workers (`Parallel`), the points of every sum are cut into parts, each part's
+    /// sums computed as above on its own worker (its own ρ), and the parts' sums added.
     package static func multiply(_ jobs: [(tables: WindowTables, scalars: [Fr])], offset: Fr? = nil) -> [G1Projective] {
         for job in jobs { precondition(job.scalars.count == job.tables.count, "one scalar per point") }
+        let longest = jobs.map(\.tables.count).max() ?? 0
+        let parts = Parallel.parts(longest, minimum: 2 * inStepThreshold)
+        guard parts.count > 1 else { return multiplyInStep(jobs, offset: offset) }
+        let partial = Parallel.map(parts.count) { p in
+            var part = jobs.map { job in
+                let r = parts[p].clamped(to: 0..<job.tables.count)
+                return (tables: job.tables.slice(r), scalars: Array(job.scalars[r]))
+            }
+            defer { for j in part.indices { for i in part[j].scalars.indices { part[j].scalars[i] = .zero } } }
+            return multiplyInStep(part, offset: offset)
+        }
+        return jobs.indices.map { j in partial.dropFirst().reduce(partial[0][j]) { $0 + $1[j] } }
+    }
+
+    private static func multiplyInStep(_ jobs: [(tables: WindowTables, scalars: [Fr])], offset: Fr?) -> [G1Projective] {
         let longest = jobs.map(\.tables.count).max() ?? 0
         if longest < inStepThreshold { return jobs.map { $0.tables.multiply($0.scalars) } }
         let windows = SignedDigits.count, lanes = jobs.count * windows
