@@ -195,52 +195,26 @@ extension FixedBaseTable {
         let n = lanes.count
         let offsets = Array(allOffsets[lanes])
         var digits = lanes.map { SignedDigits(scalars[$0], width: width) }
-        var x = [Fp](repeating: .zero, count: n), y = x
-        var atInfinity = [UInt64](repeating: 1, count: n)
-        var entryX = x, entryY = x, entryInfinity = atInfinity
-        var denominators = x, prefix = x
+        var accumulators = ChordLanes(count: n, start: nil)
         defer {
-            for i in 0..<n {
-                x[i] = .zero; y[i] = .zero; entryX[i] = .zero; entryY[i] = .zero
-                denominators[i] = .zero; prefix[i] = .zero; atInfinity[i] = 0; entryInfinity[i] = 0
-                digits[i].clear()
-            }
+            accumulators.wipe()
+            for i in 0..<n { digits[i].clear() }
         }
-        let top = windows - 1
+        let top = windows - 1, all = Array(0..<n)
         for w in 0..<top {
-            var product = Fp.one
-            for i in 0..<n {
-                let e = signedLookup(tables, base: offsets[i] + perWindow * w, digits[i].next(w), entries: perWindow)
-                let eInfinity = e.isInfinityBit
-                entryX[i] = e.x; entryY[i] = e.y; entryInfinity[i] = eInfinity
-                let d = Fp.select(e.x - x[i], .one, atInfinity[i] | eInfinity)
-                denominators[i] = d
-                prefix[i] = product
-                product = product * d
+            let added = accumulators.addRound(all) { i in
+                signedLookup(tables, base: offsets[i] + perWindow * w, digits[i].next(w), entries: perWindow)
             }
-            // Zero only if a table's base were outside G1 (the chord's exceptional case); no
-            // caller builds such a table. Start again one product at a time rather than
-            // return garbage.
-            if ConstantTimeCheck.declassified(product.isZeroBit) == 1 {
+            // A zero denominator only if a table's base were outside G1 (the chord's exceptional
+            // case); no caller builds such a table. Start again one product at a time rather
+            // than return garbage.
+            guard added else {
                 return (0..<n).map { multiply(scalars[lanes.lowerBound + $0], table: tables, offset: offsets[$0]) }
-            }
-            var inverse = product.inverseBlinded()
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                let dInverse = inverse * prefix[i]
-                inverse = inverse * denominators[i]
-                let lambda = (entryY[i] - y[i]) * dInverse
-                let x3 = lambda.squared() - x[i] - entryX[i]
-                let y3 = lambda * (x[i] - x3) - y[i]
-                // Accumulator at infinity: take the entry; entry at infinity: keep the accumulator.
-                let aInfinity = atInfinity[i], eInfinity = entryInfinity[i]
-                x[i] = Fp.select(Fp.select(x3, x[i], eInfinity), entryX[i], aInfinity)
-                y[i] = Fp.select(Fp.select(y3, y[i], eInfinity), entryY[i], aInfinity)
-                atInfinity[i] = aInfinity & eInfinity
             }
         }
         return (0..<n).map { i in
             // (0, 0) is the affine encoding of infinity, which the conversion maps by a masked select.
-            let accumulator = G1Projective(G1Affine(x: x[i], y: y[i]))
+            let accumulator = G1Projective(accumulators.point(i))
             return accumulator + signedLookup(tables, base: offsets[i] + perWindow * top, digits[i].next(top), entries: perWindow)
         }
     }

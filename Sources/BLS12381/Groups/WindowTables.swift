@@ -108,59 +108,34 @@ package struct WindowTables: Sendable {
             digitBase.append(digits.count)
             for k in job.scalars { digits += SignedDigits.all(k) }
         }
-        var x = [Fp](repeating: start.x, count: lanes), y = [Fp](repeating: start.y, count: lanes)
-        var entryX = [Fp](repeating: .zero, count: lanes), entryY = entryX, denominators = entryX, prefix = entryX
-        var entryInfinity = [UInt64](repeating: 0, count: lanes)
+        var accumulators = ChordLanes(count: lanes, start: start)
         defer {
             for i in digits.indices { digits[i] = (0, 0) }
-            for l in 0..<lanes {
-                x[l] = .zero; y[l] = .zero; entryX[l] = .zero; entryY[l] = .zero
-                denominators[l] = .zero; prefix[l] = .zero; entryInfinity[l] = 0
-            }
+            accumulators.wipe()
         }
 
+        let shortest = jobs.map(\.tables.count).min() ?? 0
         let completed = entries.withUnsafeBufferPointer { t -> Bool in
             for i in 0..<longest {
-                var product = Fp.one
-                for j in jobs.indices where i < jobs[j].tables.count {
-                    for w in 0..<windows {
-                        let l = j * windows + w
-                        let e = signedLookup(t, base: tableBase[j] + 16 * i, digits[digitBase[j] + i * windows + w])
-                        let eInfinity = e.isInfinityBit
-                        entryX[l] = e.x; entryY[l] = e.y; entryInfinity[l] = eInfinity
-                        let d = Fp.select(e.x - x[l], .one, eInfinity)
-                        denominators[l] = d
-                        prefix[l] = product
-                        product = product * d
-                    }
+                // Lane j·windows + w is window w of sum j; a sum with fewer points sits out.
+                let active: [Int] = i < shortest
+                    ? Array(0..<lanes)
+                    : jobs.indices.filter { i < jobs[$0].tables.count }.flatMap { ($0 * windows)..<($0 * windows + windows) }
+                let added = accumulators.addRound(active) { l in
+                    let j = l / windows, w = l % windows
+                    return signedLookup(t, base: tableBase[j] + 16 * i, digits[digitBase[j] + i * windows + w])
                 }
                 // Public: a zero denominator is a negligible event, or points outside G1.
-                if ConstantTimeCheck.declassified(product.isZeroBit) == 1 { return false }
-                var inverse = product.inverseBlinded()
-                for j in jobs.indices.reversed() where i < jobs[j].tables.count {
-                    for w in stride(from: windows - 1, through: 0, by: -1) {
-                        let l = j * windows + w
-                        let dInverse = inverse * prefix[l]
-                        inverse = inverse * denominators[l]
-                        let lambda = (entryY[l] - y[l]) * dInverse
-                        let x3 = lambda.squared() - x[l] - entryX[l]
-                        let y3 = lambda * (x[l] - x3) - y[l]
-                        // Entry at infinity (a zero digit): keep the accumulator.
-                        let eInfinity = entryInfinity[l]
-                        x[l] = Fp.select(x3, x[l], eInfinity)
-                        y[l] = Fp.select(y3, y[l], eInfinity)
-                    }
-                }
+                if !added { return false }
             }
             return true
         }
         guard completed else { return jobs.map { $0.tables.multiply($0.scalars) } }
 
         return jobs.indices.map { j in
-            let top = j * windows + windows - 1
-            var r = G1Projective(G1Affine(x: x[top], y: y[top]))
+            var r = G1Projective(accumulators.point(j * windows + windows - 1))
             for w in stride(from: windows - 2, through: 0, by: -1) {
-                r = r.doubled().doubled().doubled().doubled().doubled() + G1Affine(x: x[j * windows + w], y: y[j * windows + w])
+                r = r.doubled().doubled().doubled().doubled().doubled() + accumulators.point(j * windows + w)
             }
             return r - correction
         }
