@@ -35,6 +35,19 @@ final class FieldTests: XCTestCase {
         XCTAssertEqual(Fp.zero.inverse(), .zero)
     }
 
+    /// Fp reads p and -p^-1 mod 2^64 from memory (vring_fp_modulus in CBarrier/barrier.c, see
+    /// vring_barrier.h): the limbs must spell p, taken here from the BLS parameter z.
+    func testModulusInMemory() {
+        let z = GMPInteger(hex: "d201000000010000")!  // |z|, z negative
+        let p = ((z + GMPInteger(1)) * (z + GMPInteger(1)) * (z * z * z * z - z * z + GMPInteger(1))) / GMPInteger(3) - z
+        XCTAssertEqual(p, P)
+        let limbs = [Fp.p0, Fp.p1, Fp.p2, Fp.p3, Fp.p4, Fp.p5]
+        var fromLimbs = GMPInteger(0)
+        for l in limbs.reversed() { fromLimbs = fromLimbs * GMPInteger(hex: "10000000000000000")! + GMPInteger(hex: String(l, radix: 16))! }
+        XCTAssertEqual(fromLimbs, P)
+        XCTAssertEqual(Fp.p0 &* Fp.inv, UInt64.max, "inv must be -p^-1 mod 2^64")
+    }
+
     func testFpDecodingRejectsModulus() {
         XCTAssertNil(Fp(bigEndian: P.bigEndianBytes(count: 48)))
         XCTAssertNotNil(Fp(bigEndian: (P - GMPInteger(1)).bigEndianBytes(count: 48)))

@@ -113,7 +113,9 @@ public struct Fp: Sendable {
         let (d4, b4) = subBorrow(a.l4, b.l4, b3)
         let (d5, b5) = subBorrow(a.l5, b.l5, b4)
         // Add p back when the subtraction wrapped.
-        let m = borrowMask(b5)
+        // The mask passes the barrier: p is read from memory (vring_fp_modulus), and without it
+        // LLVM turned `p & mask` into a branch that skips the load (found by `vring ct-check`).
+        let m = maskFromBit(b5)
         let (e0, c0) = addCarry(d0, Fp.p0 & m, 0)
         let (e1, c1) = addCarry(d1, Fp.p1 & m, c0)
         let (e2, c2) = addCarry(d2, Fp.p2 & m, c1)

@@ -170,7 +170,8 @@ public struct FpWide: Sendable {
         let (d9, b9) = subBorrow(a.l9, b.l9, b8)
         let (d10, b10) = subBorrow(a.l10, b.l10, b9)
         let (d11, b11) = subBorrow(a.l11, b.l11, b10)
-        let m = borrowMask(b11)
+        // Through the barrier, as in Fp's `-`: without it LLVM branched around the load of p.
+        let m = maskFromBit(b11)
         let (e6, c6) = addCarry(d6, Fp.p0 & m, 0)
         let (e7, c7) = addCarry(d7, Fp.p1 & m, c6)
         let (e8, c8) = addCarry(d8, Fp.p2 & m, c7)

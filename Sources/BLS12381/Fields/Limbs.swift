@@ -45,9 +45,12 @@ func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (diff: UInt64, bor
 package func maskFromBit(_ bit: UInt64) -> UInt64 { vring_value_barrier(0 &- bit) }
 
 /// All-ones when a borrow or carry `bit` is 1: the mask of the modular corrections inside field
-/// arithmetic (add p back, subtract p once). Without the barrier, which measured +3 % on the
-/// pairing and the scalar multiplications there (it stops LLVM from merging the mask into its
-/// carry arithmetic); `vring ct-check` under memcheck is what shows these stay branch-free.
+/// arithmetic that select between values already in registers (subtract p once, Fr's add-back).
+/// Without the barrier, which measured +3 % on the pairing and the scalar multiplications there
+/// (it stops LLVM from merging the mask into its carry arithmetic); `vring ct-check` under
+/// memcheck is what shows these stay branch-free. A mask that ANDs a constant read from memory
+/// (Fp's p, see vring_barrier.h) must be `maskFromBit`: LLVM turned `load & mask` into a branch
+/// around the load.
 @inlinable @inline(__always)
 func borrowMask(_ bit: UInt64) -> UInt64 { 0 &- bit }
 

@@ -2,15 +2,19 @@
 // z = -0xd201000000010000 and the RFC 9380 isogeny tables (checked by the script).
 // Limbs are little-endian; field elements are in Montgomery form.
 
+import CBarrier
+
 extension Fp {
-    @inlinable @inline(__always) package static var p0: UInt64 { 0xb9feffffffffaaab }
-    @inlinable @inline(__always) package static var p1: UInt64 { 0x1eabfffeb153ffff }
-    @inlinable @inline(__always) package static var p2: UInt64 { 0x6730d2a0f6b0f624 }
-    @inlinable @inline(__always) package static var p3: UInt64 { 0x64774b84f38512bf }
-    @inlinable @inline(__always) package static var p4: UInt64 { 0x4b1ba7b6434bacd7 }
-    @inlinable @inline(__always) package static var p5: UInt64 { 0x1a0111ea397fe69a }
+    // p and -p^-1 mod 2^64 are read from memory (vring_fp_modulus, vring_fp_inv in
+    // Sources/CBarrier/barrier.c, written by this script with --c): see vring_barrier.h.
+    @inlinable @inline(__always) package static var p0: UInt64 { vring_fp_modulus.0 }  // 0xb9feffffffffaaab
+    @inlinable @inline(__always) package static var p1: UInt64 { vring_fp_modulus.1 }  // 0x1eabfffeb153ffff
+    @inlinable @inline(__always) package static var p2: UInt64 { vring_fp_modulus.2 }  // 0x6730d2a0f6b0f624
+    @inlinable @inline(__always) package static var p3: UInt64 { vring_fp_modulus.3 }  // 0x64774b84f38512bf
+    @inlinable @inline(__always) package static var p4: UInt64 { vring_fp_modulus.4 }  // 0x4b1ba7b6434bacd7
+    @inlinable @inline(__always) package static var p5: UInt64 { vring_fp_modulus.5 }  // 0x1a0111ea397fe69a
     /// -p^-1 mod 2^64
-    @inlinable @inline(__always) package static var inv: UInt64 { 0x89f3fffcfffcfffd }
+    @inlinable @inline(__always) package static var inv: UInt64 { vring_fp_inv }  // 0x89f3fffcfffcfffd
     /// 1 in Montgomery form (2^384 mod p).
     @inlinable @inline(__always) public static var one: Fp { Fp(0x760900000002fffd, 0xebf4000bc40c0002, 0x5f48985753c758ba, 0x77ce585370525745, 0x5c071a97a256ec6d, 0x15f65ec3fa80e493) }
     /// 2^768 mod p, converts into Montgomery form.
