@@ -108,7 +108,7 @@ public struct Fp12: Sendable, Equatable {
         let c00 = (p1 + p3) - p4x2
         let c01 = (p2 + p2) + p3 + p4x2
         let c10 = (q0 + q0) - (q1 + q1)
-        let cross = (q2 - q0) - q1
+        let cross = FpWide.differenceKnownNonNegative(q2, q0 + q1)
         let c11 = cross + cross
         return (Fp2(c00.montgomeryReduced(), c01.montgomeryReduced()),
                 Fp2(c10.montgomeryReduced(), c11.montgomeryReduced()))

@@ -10,13 +10,15 @@ public struct Fp2Wide: Sendable {
     init(_ c0: FpWide, _ c1: FpWide) { self.c0 = c0; self.c1 = c1 }
 
     /// a·b by Karatsuba: three 768-bit products, no reduction. Inputs reduced (below p).
-    /// c0 = a0b0 − a1b1 is brought into [0, p·2^384) by `FpWide.-`; c1 = a0b1 + a1b0 < 2p².
+    /// c0 = a0b0 − a1b1 is brought into [0, p·2^384) by `FpWide.-`; c1 = s − (a0b0 + a1b1) with
+    /// s = (a0 + a1)(b0 + b1) is a0b1 + a1b0 exactly, never negative and below 2p², so it is a
+    /// plain difference with no correction.
     @inlinable @inline(__always)
     public init(product a: Fp2, _ b: Fp2) {
         let v0 = FpWide(product: a.c0, b.c0)
         let v1 = FpWide(product: a.c1, b.c1)
         let s = FpWide(product: Fp.addUnreduced(a.c0, a.c1), Fp.addUnreduced(b.c0, b.c1))
-        self.init(v0 - v1, s - (v0 + v1))
+        self.init(v0 - v1, FpWide.differenceKnownNonNegative(s, v0 + v1))
     }
 
     /// a² as (a0 + a1)(a0 − a1) + 2a0a1·u: two 768-bit products, both below 2p².
