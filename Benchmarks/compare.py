@@ -532,7 +532,7 @@ def main():
         f"{'Median' if args.statistic == 'median' else 'Minimum'} over {args.rounds} interleaved rounds of each side's median ns/op (≥ 10 ms batches for 0.3 s); "
         "peers timed in Python with perf_counter_ns, call overhead (~0.1 µs) not subtracted. "
         "Ratio < 1 means ours is faster. \"per round\": the median over rounds of ours/blst within each round "
-        "(robust to drift between rounds; the ratio of medians beside it is the headline figure).",
+        "(robust to drift between rounds; the ratio beside it is the headline figure).",
         f"Command: `{info['command']}`",
     ]
     if problems:
