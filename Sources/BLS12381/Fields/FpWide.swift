@@ -164,29 +164,9 @@ public struct FpWide: Sendable {
         return FpWide(s.l0, s.l1, s.l2, s.l3, s.l4, s.l5, hi.l0, hi.l1, hi.l2, hi.l3, hi.l4, hi.l5)
     }
 
-    /// a − b for a ≥ b as integers (a Karatsuba middle term: (a0 + a1)(b0 + b1) − (a0b0 + a1b1)
-    /// = a0b1 + a1b0 ≥ 0): the plain 768-bit difference, no correction. Branch-free.
+    /// The 768-bit difference a − b and its borrow (1 when it wrapped). Branch-free.
     @inlinable @inline(__always)
-    public static func differenceKnownNonNegative(_ a: FpWide, _ b: FpWide) -> FpWide {
-        let (d0, b0) = subBorrow(a.l0, b.l0, 0)
-        let (d1, b1) = subBorrow(a.l1, b.l1, b0)
-        let (d2, b2) = subBorrow(a.l2, b.l2, b1)
-        let (d3, b3) = subBorrow(a.l3, b.l3, b2)
-        let (d4, b4) = subBorrow(a.l4, b.l4, b3)
-        let (d5, b5) = subBorrow(a.l5, b.l5, b4)
-        let (d6, b6) = subBorrow(a.l6, b.l6, b5)
-        let (d7, b7) = subBorrow(a.l7, b.l7, b6)
-        let (d8, b8) = subBorrow(a.l8, b.l8, b7)
-        let (d9, b9) = subBorrow(a.l9, b.l9, b8)
-        let (d10, b10) = subBorrow(a.l10, b.l10, b9)
-        let (d11, _) = subBorrow(a.l11, b.l11, b10)
-        return FpWide(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11)
-    }
-
-    /// a - b, adding p·2^384 back when the difference is negative (so the result stays a
-    /// non-negative representative below p·2^384 when a, b are). Branch-free.
-    @inlinable @inline(__always)
-    public static func - (a: FpWide, b: FpWide) -> FpWide {
+    static func subtractingWithBorrow(_ a: FpWide, _ b: FpWide) -> (difference: FpWide, borrow: UInt64) {
         let (d0, b0) = subBorrow(a.l0, b.l0, 0)
         let (d1, b1) = subBorrow(a.l1, b.l1, b0)
         let (d2, b2) = subBorrow(a.l2, b.l2, b1)
@@ -199,14 +179,29 @@ public struct FpWide: Sendable {
         let (d9, b9) = subBorrow(a.l9, b.l9, b8)
         let (d10, b10) = subBorrow(a.l10, b.l10, b9)
         let (d11, b11) = subBorrow(a.l11, b.l11, b10)
+        return (FpWide(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11), b11)
+    }
+
+    /// a − b for a ≥ b as integers (a Karatsuba middle term: (a0 + a1)(b0 + b1) − (a0b0 + a1b1)
+    /// = a0b1 + a1b0 ≥ 0): the plain 768-bit difference, no correction. Branch-free.
+    @inlinable @inline(__always)
+    public static func differenceKnownNonNegative(_ a: FpWide, _ b: FpWide) -> FpWide {
+        subtractingWithBorrow(a, b).difference
+    }
+
+    /// a - b, adding p·2^384 back when the difference is negative (so the result stays a
+    /// non-negative representative below p·2^384 when a, b are). Branch-free.
+    @inlinable @inline(__always)
+    public static func - (a: FpWide, b: FpWide) -> FpWide {
+        let (d, borrow) = subtractingWithBorrow(a, b)
         // Through the barrier, as in Fp's `-`: without it LLVM branched around the load of p.
-        let m = maskFromBit(b11)
-        let (e6, c6) = addCarry(d6, Fp.p0 & m, 0)
-        let (e7, c7) = addCarry(d7, Fp.p1 & m, c6)
-        let (e8, c8) = addCarry(d8, Fp.p2 & m, c7)
-        let (e9, c9) = addCarry(d9, Fp.p3 & m, c8)
-        let (e10, c10) = addCarry(d10, Fp.p4 & m, c9)
-        let (e11, _) = addCarry(d11, Fp.p5 & m, c10)
-        return FpWide(d0, d1, d2, d3, d4, d5, e6, e7, e8, e9, e10, e11)
+        let m = maskFromBit(borrow)
+        let (e6, c6) = addCarry(d.l6, Fp.p0 & m, 0)
+        let (e7, c7) = addCarry(d.l7, Fp.p1 & m, c6)
+        let (e8, c8) = addCarry(d.l8, Fp.p2 & m, c7)
+        let (e9, c9) = addCarry(d.l9, Fp.p3 & m, c8)
+        let (e10, c10) = addCarry(d.l10, Fp.p4 & m, c9)
+        let (e11, _) = addCarry(d.l11, Fp.p5 & m, c10)
+        return FpWide(d.l0, d.l1, d.l2, d.l3, d.l4, d.l5, e6, e7, e8, e9, e10, e11)
     }
 }
