@@ -19,7 +19,7 @@ static inline __attribute__((always_inline)) uint64_t vring_value_barrier(uint64
 // see into (defined in barrier.c, not here). Fp's arithmetic reads its constants from here
 // instead of from literals: x86-64's `mul` cannot take a 64-bit immediate, so a literal costs a
 // `movabs` into a register before every one of the 36 reduction multiplies of a product, while a
-// constant in memory is read by the `mul` itself (fp_mul 620 -> 576 instructions); on AArch64 a
+// constant in memory is read by the `mul` itself (fp_mul 620 -> 580 instructions); on AArch64 a
 // literal is four `movz`/`movk` against one `ldp` for two limbs. Checked against p by
 // BLS12381Tests.testModulusInMemory; scripts/gen_constants.py writes the values.
 extern const uint64_t vring_fp_modulus[6];
