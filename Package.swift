@@ -102,6 +102,6 @@ let package = Package(
         .testTarget(name: "NodeTests", dependencies: ["Node", "Ceremony", "SlashingProtection", "Staking", "BLS12381", "Primitives"]),
         .testTarget(name: "CeremonyTests", dependencies: ["Ceremony", "DKG", "Threshold", "BLS12381", "Primitives", "Voting"]),
         // Runs the built `vring` binary (build it first: swift build -c release --product vring).
-        .testTarget(name: "vringTests", dependencies: ["BLS12381", "Primitives", "SlashingProtection", "Staking"]),
+        .testTarget(name: "vringTests", dependencies: ["BLS12381", "Primitives", "SlashingProtection", "Staking", "Transport"]),
     ]
 )

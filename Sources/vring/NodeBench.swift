@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Node
 import Staking
+import Transport
 
 /// `vring node bench`: end-to-end signing latency and throughput of a pool of signing nodes on
 /// loopback (real TCP links between the nodes, in one process).
@@ -108,7 +109,7 @@ struct BenchPool {
 
     static func make(members n: Int, threshold t: Int, validators: Int, consensus: String) async throws(CeremonyError) -> BenchPool {
         let root = NSTemporaryDirectory() + "vring-node-bench-\(UUID().uuidString)"
-        let base = Int.random(in: 21000...60000)
+        guard let base = LocalPorts.freeBase(span: n) else { throw CeremonyError.transport("no free range of \(n) loopback ports below 32768; free some or retry") }
         var records: [IdentityRecord] = []
         for i in 1...n { records.append(try IdentityDirectory.create(at: "\(root)/id\(i)", name: "m\(i)", address: "127.0.0.1:\(base + i)", relay: "").record) }
         var d = try PoolDefinition(name: "bench", threshold: t, members: records, network: "hoodi",

@@ -269,3 +269,13 @@ func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     #expect(await two.log.allMessages.isEmpty)
     for n in [one, two, back] { await n.network.shutdown() }
 }
+
+@Test(.timeLimit(.minutes(1))) func localPortsSeesAListenerAndAvoidsTheEphemeralRange() async throws {
+    let node = try await startNode(configuration(local: 1, listen: 0, peers: [member(1, port: 1)]))
+    let port = try #require(node.port)
+    #expect(!LocalPorts.canBind(port: port), "a member's listening port is taken")
+    await node.network.shutdown()
+    let base = try #require(LocalPorts.freeBase(span: 256))
+    #expect(base >= 10_000 && base + 256 < 32_768)
+    #expect((1...256).allSatisfy { LocalPorts.canBind(port: base + $0) })
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Transport
 import XCTest
 
 // Shared by PoolCLITests and NodeCLITests: member processes in the background, a scratch
@@ -47,7 +48,7 @@ extension XCTestCase {
         addTeardownBlock { [weak self] in
             if (self?.testRun?.failureCount ?? 1) == 0 { try? FileManager.default.removeItem(at: root) }
         }
-        let s = Scratch(root: root, base: Int.random(in: 21000...60000))
+        let s = Scratch(root: root, base: try freePortBase())
         try Data("pool test password\n".utf8).write(to: URL(fileURLWithPath: s.password))
         var records: [String] = []
         for i in 1...n {
@@ -86,4 +87,13 @@ extension XCTestCase {
          "--password-file", s.password, "--message", message, "--json"]
     }
 
+}
+
+extension XCTestCase {
+    /// A base for a pool's ports (members at base + i, HTTP at base + 100 + i, metrics at
+    /// base + 200), below the ephemeral range and free when probed.
+    func freePortBase() throws -> Int {
+        guard let base = LocalPorts.freeBase(span: 256) else { throw CLITestError("no free range of 256 loopback ports below 32768") }
+        return base
+    }
 }

@@ -124,7 +124,7 @@ final class PoolCLITests: XCTestCase {
     func testAMemberBehindNATTakesPartThroughARelay() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("vring-relay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let s = Scratch(root: root, base: Int.random(in: 21000...60000))
+        let s = Scratch(root: root, base: try freePortBase())
         try Data("pool test password\n".utf8).write(to: URL(fileURLWithPath: s.password))
         var records: [String] = []
         for i in 1...3 {
