@@ -285,6 +285,9 @@ public struct Fp: Sendable {
         return GMPField.legendreVartime(&a, modulus: &m, count: 6)
     }
 
+    /// 1/2 (Montgomery form), computed once.
+    package static let oneHalf: Fp = Fp(2).inverseVartime()
+
     /// Square root: self^((p+1)/4), valid since p ≡ 3 (mod 4). Nil when self is not a square.
     public func squareRootVartime() -> Fp? {
         let r = power(Fp.expPPlus1Over4)

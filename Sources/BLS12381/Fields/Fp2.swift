@@ -101,7 +101,7 @@ public struct Fp2: Sendable {
     public var legendreVartime: Int { norm.legendreVartime }
 
     /// Square root by the norm method ("complex method", Scott 2012 / Adj–Rodríguez-Henríquez
-    /// 2014 §5.3): two square roots and one inversion in Fp instead of exponentiations in Fp2.
+    /// 2014 §5.3): two exponentiations in Fp and no inversion, instead of exponentiations in Fp2.
     /// Nil when self is not a square. Variable time: public data only.
     public func squareRootVartime() -> Fp2? {
         if c1.isZero {
@@ -111,12 +111,14 @@ public struct Fp2: Sendable {
             return Fp2(.zero, r)
         }
         guard let gamma = norm.squareRootVartime() else { return nil }
-        let half = Fp(2).inverseVartime()
-        var delta = (c0 + gamma) * half
-        if delta.legendreVartime != 1 { delta = (c0 - gamma) * half }
-        guard let x0 = delta.squareRootVartime(), !x0.isZero else { return nil }
-        let x1 = c1 * x0.doubled().inverseVartime()
-        let r = Fp2(x0, x1)
+        var delta = (c0 + gamma) * Fp.oneHalf
+        if delta.legendreVartime != 1 { delta = (c0 - gamma) * Fp.oneHalf }
+        // s = δ^((p−3)/4) gives both √δ = δ·s and 1/√δ = s (δ·s² = δ^((p−1)/2) = 1 for a
+        // nonzero square), so x1 = c1/(2·x0) = c1·s/2 needs no inversion.
+        let s = delta.power(Fp.expPMinus3Over4)
+        let x0 = delta * s
+        guard !x0.isZero else { return nil }
+        let r = Fp2(x0, c1 * s * Fp.oneHalf)
         return r.squared() == self ? r : nil
     }
 
