@@ -28,8 +28,8 @@ extension ProjectivePoint where C == G2Curve {
         G2Projective(x: x.conjugate() * Fp2.psiX, y: y.conjugate() * Fp2.psiY, z: z.conjugate())
     }
 
-    /// [z]P = -[|z|]P.
-    @inlinable func mulByX() -> G2Projective { -multipliedVartime(by: blsXAbs) }
+    /// [z]P = -[|z|]P, with mixed additions on a base normalised to Z = 1.
+    @inlinable func mulByX() -> G2Projective { -multipliedVartime(by: blsXAbs, normalizing: true) }
 
     /// True when P is in the order-r subgroup G2. Variable time (P is public).
     public var isInSubgroup: Bool {

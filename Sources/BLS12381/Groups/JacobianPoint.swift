@@ -107,17 +107,39 @@ public struct JacobianPoint<C: CurveParameters>: Sendable {
 
 extension ProjectivePoint {
     /// [n]P for a small public integer, through Jacobian coordinates. Variable time.
+    ///
+    /// When Z = 1 (a decoded point) the additions are mixed (madd-2007-bl, 7M + 4S against
+    /// 11M + 5S); `multipliedVartime(by:normalizing:)` makes the base so first when that repays
+    /// the inversion.
     @inlinable
     public func multipliedVartime(by n: UInt64) -> ProjectivePoint {
         if n == 0 || isInfinity { return .infinity }
+        let top = 63 - n.leadingZeroBitCount
+        if z == C.Field.one {
+            let base = AffinePoint<C>(x: x, y: y)
+            var r = JacobianPoint(base)
+            for i in stride(from: top - 1, through: 0, by: -1) {
+                r = r.doubled()
+                if (n >> UInt64(i)) & 1 == 1 { r = r + base }
+            }
+            return r.projective
+        }
         let base = JacobianPoint(self)
         var r = base
-        let top = 63 - n.leadingZeroBitCount
         for i in stride(from: top - 1, through: 0, by: -1) {
             r = r.doubled()
             if (n >> UInt64(i)) & 1 == 1 { r = r + base }
         }
         return r.projective
+    }
+
+    /// [n]P, first normalising P to Z = 1 (one variable-time inversion) so that every addition
+    /// of the chain is mixed. Pays off in G2, where the five additions of [|z|] save about three
+    /// times what the inversion costs; in G1 it about breaks even.
+    @inlinable
+    public func multipliedVartime(by n: UInt64, normalizing: Bool) -> ProjectivePoint {
+        if !normalizing || isInfinity || z == C.Field.one { return multipliedVartime(by: n) }
+        return ProjectivePoint(affineVartime).multipliedVartime(by: n)
     }
 
     /// [k]P for a public scalar given as little-endian limbs: width-5 NAF over Jacobian
