@@ -83,11 +83,13 @@ public func millerLoop(_ pairs: [(G1Affine, G2Affine)]) -> Fp12 {
     let live = pairs.filter { !$0.0.isInfinity && !$0.1.isInfinity }
     if live.isEmpty { return .one }
     var ts = live.map { MillerG2($0.1) }
-    var f = Fp12.one
+    // The first line is f itself: 1·(l0 + l1·v + l4·v·w) needs no product.
+    let first = ts[0].doublingStep()
+    var f = Fp12(Fp6(first.2, first.1.mul(by: live[0].0.x), .zero), Fp6(.zero, first.0.mul(by: live[0].0.y), .zero))
     // bits of |z| below the top one (bit 63), from high to low
     for i in stride(from: 62, through: 0, by: -1) {
         if i != 62 { f = f.squared() }
-        for k in 0..<live.count {
+        for k in (i == 62 ? 1 : 0)..<live.count {
             let line = ts[k].doublingStep()
             f = evaluateLine(f, line, live[k].0)
         }
