@@ -115,20 +115,13 @@ extension ProjectivePoint {
     public func multipliedVartime(by n: UInt64) -> ProjectivePoint {
         if n == 0 || isInfinity { return .infinity }
         let top = 63 - n.leadingZeroBitCount
-        if z == C.Field.one {
-            let base = AffinePoint<C>(x: x, y: y)
-            var r = JacobianPoint(base)
-            for i in stride(from: top - 1, through: 0, by: -1) {
-                r = r.doubled()
-                if (n >> UInt64(i)) & 1 == 1 { r = r + base }
-            }
-            return r.projective
-        }
-        let base = JacobianPoint(self)
+        let mixed = z == C.Field.one
+        let affineBase = AffinePoint<C>(x: x, y: y)  // the point itself when mixed
+        let base = mixed ? JacobianPoint(affineBase) : JacobianPoint(self)
         var r = base
         for i in stride(from: top - 1, through: 0, by: -1) {
             r = r.doubled()
-            if (n >> UInt64(i)) & 1 == 1 { r = r + base }
+            if (n >> UInt64(i)) & 1 == 1 { r = mixed ? r + affineBase : r + base }
         }
         return r.projective
     }

@@ -3,18 +3,19 @@
 // hashing a message), so this file uses variable-time square roots and inversions.
 
 /// Simplified SWU for AB != 0 (RFC 9380 §6.6.2, the straight-line description of §F.2 in spirit).
-/// `constants` are −B/A and B/(ZA) (`SSWUConstants`), computed once per curve instead of an
+/// The curve's `SSWUParameters` carry −B/A and B/(ZA), computed once per curve instead of an
 /// inversion of the constant A in every call.
 @inlinable
-func simplifiedSWU<F: FieldElement>(_ u: F, a: F, b: F, z: F, constants: SSWUConstants<F>) -> (x: F, y: F) {
+func simplifiedSWU<F: FieldElement>(_ u: F, _ curve: SSWUParameters<F>) -> (x: F, y: F) {
+    let a = curve.a, b = curve.b, z = curve.z
     let u2 = u.squared()
     let zu2 = z * u2
     let tv = zu2.squared() + zu2                 // Z^2 u^4 + Z u^2
     let x1: F
     if tv.isZero {
-        x1 = constants.bOverZA                   // exceptional case: B / (Z A)
+        x1 = curve.bOverZA                   // exceptional case: B / (Z A)
     } else {
-        x1 = constants.minusBOverA * (F.one + tv.inverseVartime())
+        x1 = curve.minusBOverA * (F.one + tv.inverseVartime())
     }
     let gx1 = x1.squared() * x1 + a * x1 + b
     var x = x1
@@ -29,22 +30,24 @@ func simplifiedSWU<F: FieldElement>(_ u: F, a: F, b: F, z: F, constants: SSWUCon
     return (x, y)
 }
 
-/// The two constants of `simplifiedSWU` that are quotients: −B/A and B/(ZA).
+/// The isogenous curve y² = x³ + Ax + B and SSWU's Z, with the two quotients the map needs:
+/// −B/A and B/(ZA).
 @usableFromInline
-struct SSWUConstants<F: FieldElement>: Sendable {
+struct SSWUParameters<F: FieldElement>: Sendable {
+    @usableFromInline let a, b, z: F
     @usableFromInline let minusBOverA: F
     @usableFromInline let bOverZA: F
 
     @usableFromInline
     init(a: F, b: F, z: F) {
+        self.a = a; self.b = b; self.z = z
         minusBOverA = (-b) * a.inverseVartime()
         bOverZA = b * (z * a).inverseVartime()
     }
-
 }
 
-@usableFromInline let sswuG1Constants = SSWUConstants(a: Fp.sswuA, b: Fp.sswuB, z: Fp.sswuZ)
-@usableFromInline let sswuG2Constants = SSWUConstants(a: Fp2.sswuA, b: Fp2.sswuB, z: Fp2.sswuZ)
+@usableFromInline let sswuG1 = SSWUParameters(a: Fp.sswuA, b: Fp.sswuB, z: Fp.sswuZ)
+@usableFromInline let sswuG2 = SSWUParameters(a: Fp2.sswuA, b: Fp2.sswuB, z: Fp2.sswuZ)
 
 /// Evaluates a polynomial (coefficients from degree 0 upwards) by Horner's rule.
 @inlinable
@@ -70,7 +73,7 @@ func isogenyMap<C: CurveParameters>(
 extension ProjectivePoint where C == G1Curve {
     /// RFC 9380 map_to_curve for BLS12381G1 (SSWU + 11-isogeny), without cofactor clearing.
     public static func mapToCurve(_ u: Fp) -> G1Projective {
-        let (x, y) = simplifiedSWU(u, a: Fp.sswuA, b: Fp.sswuB, z: Fp.sswuZ, constants: sswuG1Constants)
+        let (x, y) = simplifiedSWU(u, sswuG1)
         return isogenyMap(x, y, xNum: Fp.iso11XNum, xDen: Fp.iso11XDen, yNum: Fp.iso11YNum, yDen: Fp.iso11YDen)
     }
 
@@ -90,7 +93,7 @@ extension ProjectivePoint where C == G1Curve {
 extension ProjectivePoint where C == G2Curve {
     /// RFC 9380 map_to_curve for BLS12381G2 (SSWU + 3-isogeny), without cofactor clearing.
     public static func mapToCurve(_ u: Fp2) -> G2Projective {
-        let (x, y) = simplifiedSWU(u, a: Fp2.sswuA, b: Fp2.sswuB, z: Fp2.sswuZ, constants: sswuG2Constants)
+        let (x, y) = simplifiedSWU(u, sswuG2)
         return isogenyMap(x, y, xNum: Fp2.iso3XNum, xDen: Fp2.iso3XDen, yNum: Fp2.iso3YNum, yDen: Fp2.iso3YDen)
     }
 
