@@ -22,6 +22,9 @@ build:
 ## would compile the engine a second time with different flags)
 test: deps
 	$(SWIFT) test -c release
+	@# The engine suite again on the portable field code, the twin of the x86-64 BMI2/ADX kernels
+	@# (on a CPU without them, or on ARM, this reruns the same path).
+	VRING_FIELD=portable $(SWIFT) test -c release --skip-build --filter BLS12381Tests
 
 ## demo: build the CLI, then a 3-of-4 pool formed, used and reshared by separate vring
 ## processes on loopback (scripts/demo.sh; `vring demo` is the one-process version)

@@ -58,7 +58,7 @@ struct Bench: ParsableCommand {
             }
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        if output.json { print(Output.json(["results": results])) }
+        if output.json { print(Output.json(["results": results, "field_arithmetic": FieldArithmetic.name])) }
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {

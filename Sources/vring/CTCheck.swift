@@ -130,7 +130,7 @@ struct CTCheck: ParsableCommand {
             throw ExitCode(ExitStatus.verificationFailed)
         }
         print(checked
-              ? "ct-check: every operation ran on secrets marked for memcheck (any dependence is reported above)"
+              ? "ct-check: every operation ran on secrets marked for memcheck (any dependence is reported above); field arithmetic: \(FieldArithmetic.description)"
               : "ct-check: results are right, but nothing was checked: run under `valgrind --tool=memcheck`")
     }
 }

@@ -71,10 +71,13 @@ extension XCTestCase {
         return try results.values.map { try $0!.get() }
     }
 
-    static func run(_ binary: URL, _ arguments: [String], stdin: String?) throws -> CLIResult {
+    static func run(_ binary: URL, _ arguments: [String], stdin: String?, environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

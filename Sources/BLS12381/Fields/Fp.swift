@@ -1,3 +1,4 @@
+import CBarrier
 import Primitives
 
 /// An element of the base field Fp of BLS12-381, p = 0x1a0111ea…ffffaaab (381 bits).
@@ -58,9 +59,25 @@ public struct Fp: Sendable {
             (t3 & keep) | (s3 & ~keep), (t4 & keep) | (s4 & ~keep), (t5 & keep) | (s5 & ~keep))
     }
 
-    /// Montgomery product a·b·2^-384 mod p.
+    /// Montgomery product a·b·2^-384 mod p: the x86-64 BMI2/ADX kernel where the CPU has one
+    /// (`vring_fp_asm_enabled`, decided once at start-up), else the portable product below.
     @inlinable @inline(__always)
     public static func * (a: Fp, b: Fp) -> Fp {
+        if vring_fp_asm_enabled() != 0 { return productKernel(a, b) }
+        return portableProduct(a, b)
+    }
+
+    /// The assembly Montgomery product (fp_x86_64.S). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package static func productKernel(_ a: Fp, _ b: Fp) -> Fp {
+        var r = Fp.zero, a = a, b = b
+        vring_fp_mul_mont(&r, &a, &b)
+        return r
+    }
+
+    /// The portable Montgomery product (any architecture); the assembly kernel's twin.
+    @inlinable @inline(__always)
+    package static func portableProduct(_ a: Fp, _ b: Fp) -> Fp {
         var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0, t4: UInt64 = 0, t5: UInt64 = 0
         montgomeryRow(&t0, &t1, &t2, &t3, &t4, &t5, a, b.l0)
         montgomeryRow(&t0, &t1, &t2, &t3, &t4, &t5, a, b.l1)
@@ -76,7 +93,10 @@ public struct Fp: Sendable {
 
     /// a²·2^-384 mod p: the dedicated 768-bit square (21 multiplications) and one reduction.
     @inlinable @inline(__always)
-    public func squared() -> Fp { FpWide(square: self).montgomeryReduced() }
+    public func squared() -> Fp {
+        if vring_fp_asm_enabled() != 0 { return Fp.productKernel(self, self) }
+        return FpWide(portableSquare: self).portableMontgomeryReduced()
+    }
 
     // MARK: Addition
 

@@ -1,3 +1,4 @@
+import CBarrier
 /// Fp2 = Fp[u] / (u^2 + 1): c0 + c1·u. The coordinate field of G2.
 @frozen
 public struct Fp2: Sendable {
@@ -23,7 +24,19 @@ public struct Fp2: Sendable {
     /// (c0 = a0b0 - a1b1 and c1 = (a0+a1)(b0+b1) - a0b0 - a1b1 are formed before reducing; both
     /// stay below p·2^384 since p < 2^381).
     @inlinable @inline(__always)
-    public static func * (a: Fp2, b: Fp2) -> Fp2 { Fp2Wide(product: a, b).reduced() }
+    public static func * (a: Fp2, b: Fp2) -> Fp2 {
+        if vring_fp_asm_enabled() != 0 { return productKernel(a, b) }
+        return Fp2Wide(portableProduct: a, b).portableReduced()
+    }
+
+    /// The assembly Fp2 product (fp_x86_64.S: the same Karatsuba with lazy reduction, in one
+    /// call). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package static func productKernel(_ a: Fp2, _ b: Fp2) -> Fp2 {
+        var r = Fp2(Fp.zero, Fp.zero), a = a, b = b
+        vring_fp2_mul_mont(&r, &a, &b)
+        return r
+    }
 
     /// Karatsuba without lazy reduction (three Montgomery products): the reference the lazy
     /// version is tested against.
@@ -38,8 +51,23 @@ public struct Fp2: Sendable {
     /// (c0 + c1)(c0 - c1) + 2c0c1·u: 2M.
     @inlinable @inline(__always)
     public func squared() -> Fp2 {
-        let a = Fp.addUnreduced(c0, c1) * (c0 - c1)
-        let b = c0 * c1
+        if vring_fp_asm_enabled() != 0 { return squaredByKernel() }
+        return portableSquared()
+    }
+
+    /// The assembly Fp2 square (fp_x86_64.S, the same formulas). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func squaredByKernel() -> Fp2 {
+        var r = Fp2(Fp.zero, Fp.zero), a = self
+        vring_fp2_sqr_mont(&r, &a)
+        return r
+    }
+
+    /// The portable square; the assembly kernel's twin.
+    @inlinable @inline(__always)
+    package func portableSquared() -> Fp2 {
+        let a = Fp.portableProduct(Fp.addUnreduced(c0, c1), c0 - c1)
+        let b = Fp.portableProduct(c0, c1)
         return Fp2(a, b + b)
     }
 

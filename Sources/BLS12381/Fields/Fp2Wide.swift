@@ -1,3 +1,5 @@
+import CBarrier
+
 /// An unreduced Fp2 value: two 768-bit halves, each kept in [0, p·2^384) so that one Montgomery
 /// reduction per half brings it back to Fp2. Sums of Fp2 products are formed here and reduced
 /// once (lazy reduction), instead of reducing every product.
@@ -15,6 +17,22 @@ public struct Fp2Wide: Sendable {
     /// plain difference with no correction.
     @inlinable @inline(__always)
     public init(product a: Fp2, _ b: Fp2) {
+        if vring_fp_asm_enabled() != 0 { self.init(productKernel: a, b) } else { self.init(portableProduct: a, b) }
+    }
+
+    /// The assembly Karatsuba product (fp_x86_64.S, the same formulas). Only when
+    /// `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package init(productKernel a: Fp2, _ b: Fp2) {
+        let zero = FpWide(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var r = Fp2Wide(zero, zero), a = a, b = b
+        vring_fp2_mul_wide(&r, &a, &b)
+        self = r
+    }
+
+    /// The portable Karatsuba product; the assembly kernel's twin.
+    @inlinable @inline(__always)
+    package init(portableProduct a: Fp2, _ b: Fp2) {
         let v0 = FpWide(product: a.c0, b.c0)
         let v1 = FpWide(product: a.c1, b.c1)
         let s = FpWide(product: Fp.addUnreduced(a.c0, a.c1), Fp.addUnreduced(b.c0, b.c1))
@@ -40,9 +58,24 @@ public struct Fp2Wide: Sendable {
     @inlinable @inline(__always)
     public func mulByNonResidue() -> Fp2Wide { Fp2Wide(c0 - c1, FpWide.addModulo(c0, c1)) }
 
-    /// Two Montgomery reductions.
+    /// Two Montgomery reductions (one call to the assembly kernel where it runs).
     @inlinable @inline(__always)
-    public func reduced() -> Fp2 { Fp2(c0.montgomeryReduced(), c1.montgomeryReduced()) }
+    public func reduced() -> Fp2 {
+        if vring_fp_asm_enabled() != 0 { return reducedByKernel() }
+        return portableReduced()
+    }
+
+    /// The assembly reductions (fp_x86_64.S). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func reducedByKernel() -> Fp2 {
+        var r = Fp2(Fp.zero, Fp.zero), t = self
+        vring_fp2_redc(&r, &t)
+        return r
+    }
+
+    /// The portable reductions; the assembly kernel's twin.
+    @inlinable @inline(__always)
+    package func portableReduced() -> Fp2 { Fp2(c0.portableMontgomeryReduced(), c1.portableMontgomeryReduced()) }
 }
 
 /// An unreduced Fp6 value: three `Fp2Wide` coefficients, reduced once at the end of a sum of

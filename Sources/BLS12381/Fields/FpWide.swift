@@ -1,3 +1,5 @@
+import CBarrier
+
 /// A 768-bit intermediate: an unreduced product of two Fp elements, for lazy reduction
 /// (one Montgomery reduction per sum of products instead of one per product).
 @frozen
@@ -27,9 +29,24 @@ public struct FpWide: Sendable {
         return c
     }
 
-    /// The full product a·b (schoolbook). Branch-free.
+    /// The full product a·b: the x86-64 BMI2/ADX kernel where the CPU has one, else the
+    /// portable schoolbook product. Branch-free.
     @inlinable @inline(__always)
     public init(product a: Fp, _ b: Fp) {
+        self.init(portableProduct: a, b)
+    }
+
+    /// The assembly wide product (fp_x86_64.S). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package init(productKernel a: Fp, _ b: Fp) {
+        var r = FpWide(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), a = a, b = b
+        vring_fp_mul_wide(&r, &a, &b)
+        self = r
+    }
+
+    /// The portable schoolbook product (any architecture); the assembly kernel's twin.
+    @inlinable @inline(__always)
+    package init(portableProduct a: Fp, _ b: Fp) {
         var r0: UInt64 = 0, r1: UInt64 = 0, r2: UInt64 = 0, r3: UInt64 = 0, r4: UInt64 = 0, r5: UInt64 = 0
         var r6 = FpWide.mulRow(a, b.l0, &r0, &r1, &r2, &r3, &r4, &r5)
         var r7 = FpWide.mulRow(a, b.l1, &r1, &r2, &r3, &r4, &r5, &r6)
@@ -44,6 +61,12 @@ public struct FpWide: Sendable {
     /// instead of 36). Branch-free.
     @inlinable @inline(__always)
     public init(square a: Fp) {
+        self.init(portableSquare: a)
+    }
+
+    /// The portable dedicated square (21 multiplications).
+    @inlinable @inline(__always)
+    package init(portableSquare a: Fp) {
         var c: UInt64
         // Cross products a_i·a_j, i < j, at word i + j.
         var r1: UInt64, r2: UInt64, r3: UInt64, r4: UInt64, r5: UInt64, r6: UInt64
@@ -121,6 +144,20 @@ public struct FpWide: Sendable {
     /// (stand-alone: 389 → 374), checked equal on 200 000 inputs up to p·2^384.
     @inlinable @inline(__always)
     public func montgomeryReduced() -> Fp {
+        return portableMontgomeryReduced()
+    }
+
+    /// The assembly Montgomery reduction (fp_x86_64.S). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func reducedByKernel() -> Fp {
+        var r = Fp.zero, t = self
+        vring_fp_redc(&r, &t)
+        return r
+    }
+
+    /// The portable Montgomery reduction (any architecture); the assembly kernel's twin.
+    @inlinable @inline(__always)
+    package func portableMontgomeryReduced() -> Fp {
         var t0 = l0, t1 = l1, t2 = l2, t3 = l3, t4 = l4, t5 = l5
         FpWide.reduceRow(&t0, &t1, &t2, &t3, &t4, &t5)
         FpWide.reduceRow(&t0, &t1, &t2, &t3, &t4, &t5)

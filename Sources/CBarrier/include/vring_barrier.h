@@ -7,6 +7,7 @@
 #ifndef VRING_BARRIER_H
 #define VRING_BARRIER_H
 #include <stdint.h>
+#include "vring_fp_asm.h"
 
 static inline __attribute__((always_inline)) uint64_t vring_value_barrier(uint64_t x) {
 #if defined(__GNUC__) || defined(__clang__)

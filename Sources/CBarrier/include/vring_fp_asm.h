@@ -1,0 +1,41 @@
+// The x86-64 BMI2/ADX field kernels (fp_x86_64.S) and the switch that selects them.
+//
+// Fp's products call these when `vring_fp_asm_enabled()` is 1: on an x86-64 CPU whose CPUID
+// reports BMI2 and ADX, unless the environment variable VRING_FIELD=portable asks for the
+// portable Swift code. VRING_FIELD=adx forces them on without asking CPUID (valgrind's
+// emulated CPUID hides ADX although it executes the instructions; `vring ct-check` uses this to
+// check the kernels under memcheck). Everywhere else (other CPUs, AArch64) the flag is 0, the
+// Swift twin runs, and the stubs in fp_asm.c are never reached.
+#ifndef VRING_FP_ASM_H
+#define VRING_FP_ASM_H
+#include <stdint.h>
+
+extern int vring_fp_asm_flag;
+
+/// 1 when Fp's products use the assembly kernels.
+static inline __attribute__((always_inline)) int vring_fp_asm_enabled(void) { return vring_fp_asm_flag; }
+
+/// 1 when this build has the kernels and the CPU reports BMI2 and ADX.
+int vring_fp_asm_supported(void);
+
+/// Selects the kernels (on = 1, only if supported or forced) or the portable code (on = 0);
+/// returns the resulting flag. For tests and benchmarks that compare the two.
+int vring_fp_asm_select(int on);
+
+/// r = a*b*2^-384 mod p (fully reduced), for a, b below 2p; limbs little-endian, Montgomery form.
+void vring_fp_mul_mont(void *r, const void *a, const void *b);
+/// r (12 limbs) = a*b, for a, b below 2^384.
+void vring_fp_mul_wide(void *r, const void *a, const void *b);
+/// r = t*2^-384 mod p (fully reduced), for t (12 limbs) below p*2^384.
+void vring_fp_redc(void *r, const void *t);
+/// Fp2 = Fp[u]/(u^2 + 1), coefficients (c0, c1) of 6 limbs each, below p, Montgomery form.
+/// r (24 limbs) = (a0b0 - a1b1 brought into [0, p*2^384), a0b1 + a1b0), by Karatsuba.
+void vring_fp2_mul_wide(void *r, const void *a, const void *b);
+/// r (12 limbs) = both halves of t (24 limbs, each below p*2^384) Montgomery-reduced.
+void vring_fp2_redc(void *r, const void *t);
+/// r = a*b in Fp2 (Karatsuba, two reductions), fully reduced.
+void vring_fp2_mul_mont(void *r, const void *a, const void *b);
+/// r = a^2 in Fp2 as ((a0 + a1)(a0 - a1), 2a0a1), fully reduced.
+void vring_fp2_sqr_mont(void *r, const void *a);
+
+#endif
