@@ -40,6 +40,7 @@ void vring_fp2_mul_wide(void *r, const void *a, const void *b) { (void)r; (void)
 void vring_fp2_redc(void *r, const void *t) { (void)r; (void)t; abort(); }
 void vring_fp2_mul_mont(void *r, const void *a, const void *b) { (void)r; (void)a; (void)b; abort(); }
 void vring_fp2_sqr_mont(void *r, const void *a) { (void)r; (void)a; abort(); }
+void vring_fp2_sqr_wide(void *r, const void *a) { (void)r; (void)a; abort(); }
 #endif
 
 int vring_fp_asm_select(int on) {

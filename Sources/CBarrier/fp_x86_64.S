@@ -427,13 +427,11 @@ EXPORT vring_fp2_mul_mont
         EPILOGUE
 END vring_fp2_mul_mont
 
-// void vring_fp2_sqr_mont(uint64_t r[12], const uint64_t a[12]):
-// r0 = (a0 + a1)(a0 - a1), r1 = (2a0)a1, two Montgomery products of operands below 2p.
-EXPORT vring_fp2_sqr_mont
-        PROLOGUE
-        subq    $152, %rsp
-        ADD6    0(%rsp), 0(%rsi), 48(%rsi)        // a0 + a1
-        movq    (%rsi), %rax                    // a0 - a1 mod p
+// The operands of the Fp2 square from a = (%rsi), in 144 bytes at (%rsp): a0 + a1 at 0 (below
+// 2p, unreduced), a0 - a1 mod p at 48, 2a0 at 96 (below 2p, unreduced).
+.macro FP2_SQUARE_OPERANDS
+        ADD6    0(%rsp), 0(%rsi), 48(%rsi)
+        movq    0(%rsi), %rax
         movq    %rax, 48(%rsp)
         movq    8(%rsi), %rax
         movq    %rax, 56(%rsp)
@@ -447,10 +445,18 @@ EXPORT vring_fp2_sqr_mont
         movq    %rax, 88(%rsp)
         SUB6    48(%rsp), 48(%rsi)
         ADDP_IF_BORROW 48(%rsp)
-        ADD6    96(%rsp), 0(%rsi), 0(%rsi)        // 2a0
+        ADD6    96(%rsp), 0(%rsi), 0(%rsi)
+.endm
+
+// void vring_fp2_sqr_mont(uint64_t r[12], const uint64_t a[12]):
+// r0 = (a0 + a1)(a0 - a1), r1 = (2a0)a1, two Montgomery products of operands below 2p.
+EXPORT vring_fp2_sqr_mont
+        PROLOGUE
+        subq    $152, %rsp
+        FP2_SQUARE_OPERANDS
         pushq   %rsi
-        leaq    8(%rsp), %rsi
-        leaq    56(%rsp), %rcx
+        leaq    8(%rsp), %rsi                   // a0 + a1 (8: the push)
+        leaq    56(%rsp), %rcx                  // a0 - a1
         call    .Lmul_mont_body                 // r0
         popq    %rcx
         addq    $48, %rcx                       // a1
@@ -460,6 +466,25 @@ EXPORT vring_fp2_sqr_mont
         addq    $152, %rsp
         EPILOGUE
 END vring_fp2_sqr_mont
+
+// void vring_fp2_sqr_wide(uint64_t r[24], const uint64_t a[12]): the same two products, not
+// reduced: r0 = (a0 + a1)(a0 - a1) and r1 = (2a0)a1, both below 2p^2 < p*2^384.
+EXPORT vring_fp2_sqr_wide
+        PROLOGUE
+        subq    $152, %rsp
+        FP2_SQUARE_OPERANDS
+        pushq   %rsi
+        leaq    8(%rsp), %rsi
+        leaq    56(%rsp), %rcx
+        call    .Lmul_wide_body                 // r0
+        popq    %rcx
+        addq    $48, %rcx
+        addq    $96, %rdi
+        leaq    96(%rsp), %rsi
+        call    .Lmul_wide_body                 // r1
+        addq    $152, %rsp
+        EPILOGUE
+END vring_fp2_sqr_wide
 
 #endif
 #if defined(__ELF__)

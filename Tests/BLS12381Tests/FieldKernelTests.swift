@@ -50,6 +50,7 @@ final class FieldKernelTests: XCTestCase {
                 XCTAssertEqual(limbs(Fp2Wide(productKernel: x, y)), limbs(portable), "fp2 wide \(i)")
                 XCTAssertEqual(portable.reducedByKernel(), portable.portableReduced(), "fp2 redc \(i)")
                 XCTAssertEqual(x.squaredByKernel(), x.portableSquared(), "fp2 square \(i)")
+                XCTAssertEqual(limbs(Fp2Wide(squareKernel: x)), limbs(Fp2Wide(portableSquare: x)), "fp2 wide square \(i)")
             }
         }
     }

@@ -42,6 +42,21 @@ public struct Fp2Wide: Sendable {
     /// a² as (a0 + a1)(a0 − a1) + 2a0a1·u: two 768-bit products, both below 2p².
     @inlinable @inline(__always)
     public init(square a: Fp2) {
+        if vring_fp_asm_enabled() != 0 { self.init(squareKernel: a) } else { self.init(portableSquare: a) }
+    }
+
+    /// The assembly square (fp_x86_64.S, the same two products). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package init(squareKernel a: Fp2) {
+        let zero = FpWide(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var r = Fp2Wide(zero, zero), a = a
+        vring_fp2_sqr_wide(&r, &a)
+        self = r
+    }
+
+    /// The portable square; the assembly kernel's twin.
+    @inlinable @inline(__always)
+    package init(portableSquare a: Fp2) {
         self.init(FpWide(product: Fp.addUnreduced(a.c0, a.c1), a.c0 - a.c1),
                   FpWide(product: Fp.addUnreduced(a.c0, a.c0), a.c1))
     }

@@ -37,5 +37,7 @@ void vring_fp2_redc(void *r, const void *t);
 void vring_fp2_mul_mont(void *r, const void *a, const void *b);
 /// r = a^2 in Fp2 as ((a0 + a1)(a0 - a1), 2a0a1), fully reduced.
 void vring_fp2_sqr_mont(void *r, const void *a);
+/// r (24 limbs) = the same two products unreduced: ((a0 + a1)(a0 - a1), 2a0*a1).
+void vring_fp2_sqr_wide(void *r, const void *a);
 
 #endif
