@@ -298,59 +298,35 @@
 
 // Karatsuba Fp2 wide product: (%rdi) 24 limbs = (r0, r1) with r0 = a0b0 - a1b1 (plus p*2^384
 // when negative: in [0, p*2^384)) and r1 = (a0 + a1)(b0 + b1) - a0b0 - a1b1 = a0b1 + a1b0
-// (exact, below 2p^2), for a = (%rsi), b = (%rcx) with coefficients below p. Uses 192 bytes of
-// the caller's stack frame from 8(%rsp) on entry (the wrappers reserve them): s at 8, the two
-// sums at 104 and 152.
+// (exact, below 2p^2), for a = (%rsi), b = (%rcx) with coefficients below p. a0b0 goes to r0
+// and the sum product to r1 directly; a1b1 to 96 bytes of the caller's frame at 8(%rsp) on entry,
+// followed by the two sums at 104 and 152 (the wrappers reserve 200 bytes).
         .p2align 5
 .Lfp2_mul_wide_body:
         call    .Lmul_wide_body                 // r0 = a0*b0
-        addq    $96, %rdi
-        addq    $48, %rsi
-        addq    $48, %rcx
-        call    .Lmul_wide_body                 // r1 = a1*b1
-        subq    $96, %rdi
-        subq    $48, %rsi
-        subq    $48, %rcx
-        ADD6    104(%rsp), 0(%rsi), 48(%rsi)     // a0 + a1 (the return address is at 0(%rsp))
-        ADD6    152(%rsp), 0(%rcx), 48(%rcx)     // b0 + b1
-        pushq   %rdi
+        ADD6    104(%rsp), 0(%rsi), 48(%rsi)    // a0 + a1 (the return address is at 0(%rsp))
+        ADD6    152(%rsp), 0(%rcx), 48(%rcx)    // b0 + b1
         pushq   %rsi
         pushq   %rcx
-        leaq    32(%rsp), %rdi                  // s (8 + 24 for the three pushes)
-        leaq    128(%rsp), %rsi
-        leaq    176(%rsp), %rcx
-        call    .Lmul_wide_body                 // s = (a0 + a1)(b0 + b1)
+        addq    $96, %rdi
+        leaq    120(%rsp), %rsi                 // the sums, 16 further for the two pushes
+        leaq    168(%rsp), %rcx
+        call    .Lmul_wide_body                 // r1 = (a0 + a1)(b0 + b1)
         popq    %rcx
         popq    %rsi
+        pushq   %rdi
+        leaq    16(%rsp), %rdi                  // a1b1 at 8, +8 for the push
+        addq    $48, %rsi
+        addq    $48, %rcx
+        call    .Lmul_wide_body                 // a1*b1
+        subq    $48, %rsi
+        subq    $48, %rcx
         popq    %rdi
-        SUB12   8(%rsp), 0(%rdi)                // s - a0b0
-        SUB12   8(%rsp), 96(%rdi)               // s - a0b0 - a1b1 (no borrow: it is a0b1 + a1b0)
-        SUB12   0(%rdi), 96(%rdi)               // r0 = a0b0 - a1b1
+        subq    $96, %rdi
+        SUB12   96(%rdi), 0(%rdi)               // r1 - a0b0
+        SUB12   96(%rdi), 8(%rsp)               // - a1b1 (no borrow: it is a0b1 + a1b0)
+        SUB12   0(%rdi), 8(%rsp)                // r0 = a0b0 - a1b1
         ADDP_IF_BORROW 48(%rdi)                 // + p*2^384 when negative
-        movq    8(%rsp), %rax
-        movq    %rax, 96(%rdi)
-        movq    16(%rsp), %rax
-        movq    %rax, 104(%rdi)
-        movq    24(%rsp), %rax
-        movq    %rax, 112(%rdi)
-        movq    32(%rsp), %rax
-        movq    %rax, 120(%rdi)
-        movq    40(%rsp), %rax
-        movq    %rax, 128(%rdi)
-        movq    48(%rsp), %rax
-        movq    %rax, 136(%rdi)
-        movq    56(%rsp), %rax
-        movq    %rax, 144(%rdi)
-        movq    64(%rsp), %rax
-        movq    %rax, 152(%rdi)
-        movq    72(%rsp), %rax
-        movq    %rax, 160(%rdi)
-        movq    80(%rsp), %rax
-        movq    %rax, 168(%rdi)
-        movq    88(%rsp), %rax
-        movq    %rax, 176(%rdi)
-        movq    96(%rsp), %rax
-        movq    %rax, 184(%rdi)
         ret
 
 .macro EXPORT name
@@ -488,5 +464,5 @@ END vring_fp2_sqr_wide
 
 #endif
 #if defined(__ELF__)
-        .section .note.GNU-stack,"",@progbits
+        .section .note.GNU-stack,"",%progbits
 #endif
