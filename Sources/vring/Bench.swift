@@ -205,6 +205,22 @@ enum BenchmarkCatalogue {
             let a = Fp2(randomFp(), randomFp()), b = Fp2(randomFp(), randomFp())
             return { n in var x = a; for _ in 0..<n { x = x * b }; blackHole(x) }
         },
+        Benchmark(name: "fp2_square") {
+            let a = Fp2(randomFp(), randomFp())
+            return { n in var x = a; for _ in 0..<n { x = x.squared() }; blackHole(x) }
+        },
+        Benchmark(name: "fp12_mul") {
+            let f = millerLoop([(randomG1(), randomG2())]), g = millerLoop([(randomG1(), randomG2())])
+            return { n in var x = f; for _ in 0..<n { x = x * g }; blackHole(x) }
+        },
+        Benchmark(name: "fp12_square") {
+            let f = millerLoop([(randomG1(), randomG2())])
+            return { n in var x = f; for _ in 0..<n { x = x.squared() }; blackHole(x) }
+        },
+        Benchmark(name: "cyclotomic_square") {
+            let c = KarabinaCompressed(pairing(randomG1(), randomG2()).value)
+            return { n in var x = c; for _ in 0..<n { x = x.squared() }; blackHole(x) }
+        },
         Benchmark(name: "fr_mul") {
             let a = Fr.random(), b = Fr.random()
             return { n in var x = a; for _ in 0..<n { x = x * b }; blackHole(x) }

@@ -200,16 +200,19 @@ public struct KarabinaCompressed: Sendable, Equatable {
     /// The compressed square:
     ///   h2 = 2(g2 + 3ξ·g4g5),  h3 = 3(g4² + ξ·g5²) − 2g3,
     ///   h4 = 3(g2² + ξ·g3²) − 2g4,  h5 = 2(g5 + 3·g2g3),
-    /// with 2g4g5 = (g4 + g5)² − g4² − g5² and 2g2g3 likewise: six Fp2 squarings (twelve 768-bit
-    /// products) combined unreduced, then eight Montgomery reductions. Constant time.
+    /// with g4g5 and g2g3 as Fp2 products, and g4² + ξ·g5², g2² + ξ·g3² as sums of unreduced
+    /// squares (four Fp2 squarings, eight 768-bit products) reduced once each. Constant time.
+    /// Forming 2g4g5 as (g4 + g5)² − g4² − g5² instead (six squarings, no product) measured
+    /// 11 % slower with the x86-64 kernels and 2–3 % slower with the portable code
+    /// (`vring bench --filter cyclotomic_square`, 2026-12-01): the two 768-bit subtractions and
+    /// the reduction cost more than the product saves.
     @inlinable
     public func squared() -> KarabinaCompressed {
-        let s4 = Fp2Wide(square: g4), s5 = Fp2Wide(square: g5), s45 = Fp2Wide(square: g4 + g5)
-        let s2 = Fp2Wide(square: g2), s3 = Fp2Wide(square: g3), s23 = Fp2Wide(square: g2 + g3)
-        let twoB45 = (s45 - s4 - s5).mulByNonResidue().reduced()   // 2ξ·g4g5
-        let twoB23 = (s23 - s2 - s3).reduced()                     // 2·g2g3
-        let a45 = (s4 + s5.mulByNonResidue()).reduced()            // g4² + ξ·g5²
-        let a23 = (s2 + s3.mulByNonResidue()).reduced()            // g2² + ξ·g3²
+        let b45 = g4 * g5, b23 = g2 * g3
+        let twoB45 = (b45 + b45).mulByNonResidue()                                      // 2ξ·g4g5
+        let twoB23 = b23 + b23                                                          // 2·g2g3
+        let a45 = (Fp2Wide(square: g4) + Fp2Wide(square: g5).mulByNonResidue()).reduced()  // g4² + ξ·g5²
+        let a23 = (Fp2Wide(square: g2) + Fp2Wide(square: g3).mulByNonResidue()).reduced()  // g2² + ξ·g3²
         let h2 = (twoB45 + g2).doubled() + twoB45
         let h3 = (a45 - g3).doubled() + a45
         let h4 = (a23 - g4).doubled() + a23
