@@ -35,12 +35,12 @@ final class FieldKernelTests: XCTestCase {
             let a2 = Fp.addUnreduced(a, b), b2 = Fp.addUnreduced(c, pMinus1)
             for (x, y) in [(a, b), (a2, b2), (b2, b2), (a, a)] {
                 XCTAssertEqual(limbs(Fp.productKernel(x, y)), limbs(Fp.portableProduct(x, y)), "mul \(i)")
-                XCTAssertEqual(limbs(FpWide(productKernel: x, y)), limbs(FpWide(portableProduct: x, y)), "wide \(i)")
+                XCTAssertEqual(limbs(FpWide(productKernel: x, y)), limbs(FpWide(product: x, y)), "wide \(i)")
                 // Wide values up to (2p)^2 < p·2^384, and differences brought into [0, p·2^384).
-                let w = FpWide(portableProduct: x, y)
-                XCTAssertEqual(limbs(w.reducedByKernel()), limbs(w.portableMontgomeryReduced()), "redc \(i)")
-                let v = FpWide(portableProduct: c, d) - w
-                XCTAssertEqual(limbs(v.reducedByKernel()), limbs(v.portableMontgomeryReduced()), "redc of a difference \(i)")
+                let w = FpWide(product: x, y)
+                XCTAssertEqual(limbs(w.reducedByKernel()), limbs(w.montgomeryReduced()), "redc \(i)")
+                let v = FpWide(product: c, d) - w
+                XCTAssertEqual(limbs(v.reducedByKernel()), limbs(v.montgomeryReduced()), "redc of a difference \(i)")
             }
             // Fp2: products, squares, wide products and their reductions.
             let u = Fp2(a, b), z = Fp2(c, d)

@@ -95,7 +95,7 @@ public struct Fp: Sendable {
     @inlinable @inline(__always)
     public func squared() -> Fp {
         if vring_fp_asm_enabled() != 0 { return Fp.productKernel(self, self) }
-        return FpWide(portableSquare: self).portableMontgomeryReduced()
+        return FpWide(square: self).montgomeryReduced()
     }
 
     // MARK: Addition

@@ -90,7 +90,7 @@ public struct Fp2Wide: Sendable {
 
     /// The portable reductions; the assembly kernel's twin.
     @inlinable @inline(__always)
-    package func portableReduced() -> Fp2 { Fp2(c0.portableMontgomeryReduced(), c1.portableMontgomeryReduced()) }
+    package func portableReduced() -> Fp2 { Fp2(c0.montgomeryReduced(), c1.montgomeryReduced()) }
 }
 
 /// An unreduced Fp6 value: three `Fp2Wide` coefficients, reduced once at the end of a sum of

@@ -29,14 +29,9 @@ public struct FpWide: Sendable {
         return c
     }
 
-    /// The full product a·b: the x86-64 BMI2/ADX kernel where the CPU has one, else the
-    /// portable schoolbook product. Branch-free.
-    @inlinable @inline(__always)
-    public init(product a: Fp, _ b: Fp) {
-        self.init(portableProduct: a, b)
-    }
-
-    /// The assembly wide product (fp_x86_64.S). Only when `vring_fp_asm_enabled()`.
+    /// The assembly wide product (fp_x86_64.S), the twin of `init(product:)`. Only when
+    /// `vring_fp_asm_enabled()`; the engine's Fp2-level kernels use it, Swift code calls it only
+    /// in the tests (alone, a call per wide product measured no faster than this inlined code).
     @inlinable @inline(__always)
     package init(productKernel a: Fp, _ b: Fp) {
         var r = FpWide(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), a = a, b = b
@@ -44,9 +39,9 @@ public struct FpWide: Sendable {
         self = r
     }
 
-    /// The portable schoolbook product (any architecture); the assembly kernel's twin.
+    /// The full product a·b (schoolbook). Branch-free.
     @inlinable @inline(__always)
-    package init(portableProduct a: Fp, _ b: Fp) {
+    public init(product a: Fp, _ b: Fp) {
         var r0: UInt64 = 0, r1: UInt64 = 0, r2: UInt64 = 0, r3: UInt64 = 0, r4: UInt64 = 0, r5: UInt64 = 0
         var r6 = FpWide.mulRow(a, b.l0, &r0, &r1, &r2, &r3, &r4, &r5)
         var r7 = FpWide.mulRow(a, b.l1, &r1, &r2, &r3, &r4, &r5, &r6)
@@ -61,12 +56,6 @@ public struct FpWide: Sendable {
     /// instead of 36). Branch-free.
     @inlinable @inline(__always)
     public init(square a: Fp) {
-        self.init(portableSquare: a)
-    }
-
-    /// The portable dedicated square (21 multiplications).
-    @inlinable @inline(__always)
-    package init(portableSquare a: Fp) {
         var c: UInt64
         // Cross products a_i·a_j, i < j, at word i + j.
         var r1: UInt64, r2: UInt64, r3: UInt64, r4: UInt64, r5: UInt64, r6: UInt64
@@ -136,6 +125,15 @@ public struct FpWide: Sendable {
         t5 = c
     }
 
+    /// The assembly Montgomery reduction (fp_x86_64.S), the twin of `montgomeryReduced()`. Only
+    /// when `vring_fp_asm_enabled()`; used by the Fp2-level kernels, from Swift only in the tests.
+    @inlinable @inline(__always)
+    package func reducedByKernel() -> Fp {
+        var r = Fp.zero, t = self
+        vring_fp_redc(&r, &t)
+        return r
+    }
+
     /// Montgomery reduction T·2^-384 mod p, for T < p·2^384. Branch-free.
     ///
     /// The low half alone is reduced, u = (T_lo + M·p)/2^384 ≤ p, and the high half added after:
@@ -144,20 +142,6 @@ public struct FpWide: Sendable {
     /// (stand-alone: 389 → 374), checked equal on 200 000 inputs up to p·2^384.
     @inlinable @inline(__always)
     public func montgomeryReduced() -> Fp {
-        return portableMontgomeryReduced()
-    }
-
-    /// The assembly Montgomery reduction (fp_x86_64.S). Only when `vring_fp_asm_enabled()`.
-    @inlinable @inline(__always)
-    package func reducedByKernel() -> Fp {
-        var r = Fp.zero, t = self
-        vring_fp_redc(&r, &t)
-        return r
-    }
-
-    /// The portable Montgomery reduction (any architecture); the assembly kernel's twin.
-    @inlinable @inline(__always)
-    package func portableMontgomeryReduced() -> Fp {
         var t0 = l0, t1 = l1, t2 = l2, t3 = l3, t4 = l4, t5 = l5
         FpWide.reduceRow(&t0, &t1, &t2, &t3, &t4, &t5)
         FpWide.reduceRow(&t0, &t1, &t2, &t3, &t4, &t5)
