@@ -1,3 +1,5 @@
+import CBarrier
+
 /// Fp12 = Fp6[w] / (w^2 - v): c0 + c1·w. The target group GT lives here.
 @frozen
 public struct Fp12: Sendable, Equatable {
@@ -19,6 +21,22 @@ public struct Fp12: Sendable, Equatable {
     /// Montgomery reductions instead of 18).
     @inlinable
     public static func * (a: Fp12, b: Fp12) -> Fp12 {
+        if vring_fp_asm_enabled() != 0 { return productByKernel(a, b) }
+        return portableProduct(a, b)
+    }
+
+    /// The product over the x86-64 kernels (fp_tower.c, the same formulas). Only when
+    /// `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package static func productByKernel(_ a: Fp12, _ b: Fp12) -> Fp12 {
+        var r = a
+        withUnsafeMutablePointer(to: &r) { pr in withUnsafePointer(to: b) { vring_fp12_mul(pr, pr, $0) } }
+        return r
+    }
+
+    /// The portable product; the kernel path's twin.
+    @inlinable
+    package static func portableProduct(_ a: Fp12, _ b: Fp12) -> Fp12 {
         let aa = Fp6.wideProduct(a.c0, b.c0)
         let bb = Fp6.wideProduct(a.c1, b.c1)
         let t = Fp6.wideProduct(a.c0 + a.c1, b.c0 + b.c1)
@@ -37,6 +55,21 @@ public struct Fp12: Sendable, Equatable {
     /// Complex squaring: 2 Fp6 products.
     @inlinable
     public func squared() -> Fp12 {
+        if vring_fp_asm_enabled() != 0 { return squaredByKernel() }
+        return portableSquared()
+    }
+
+    /// The square over the x86-64 kernels (fp_tower.c). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func squaredByKernel() -> Fp12 {
+        var r = self
+        withUnsafeMutablePointer(to: &r) { vring_fp12_sqr($0, $0) }
+        return r
+    }
+
+    /// The portable square; the kernel path's twin.
+    @inlinable
+    package func portableSquared() -> Fp12 {
         let ab = c0 * c1
         let t = (c0 + c1) * (c0 + c1.mulByV())
         return Fp12(t - ab - ab.mulByV(), ab + ab)
@@ -70,6 +103,26 @@ public struct Fp12: Sendable, Equatable {
     /// the end (12 Montgomery reductions instead of 18).
     @inlinable
     public func mulBy014(_ l0: Fp2, _ l1: Fp2, _ l4: Fp2) -> Fp12 {
+        if vring_fp_asm_enabled() != 0 { return mulBy014ByKernel(l0, l1, l4) }
+        return portableMulBy014(l0, l1, l4)
+    }
+
+    /// The sparse product over the x86-64 kernels (fp_tower.c). Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func mulBy014ByKernel(_ l0: Fp2, _ l1: Fp2, _ l4: Fp2) -> Fp12 {
+        var r = self, l = (l0, l1, l4)
+        withUnsafeMutablePointer(to: &r) { pr in
+            withUnsafePointer(to: &l) { pl in
+                let p = UnsafeRawPointer(pl)
+                vring_fp12_mul_by_014(pr, pr, p, p + MemoryLayout<Fp2>.stride, p + 2 * MemoryLayout<Fp2>.stride)
+            }
+        }
+        return r
+    }
+
+    /// The portable sparse product; the kernel path's twin.
+    @inlinable
+    package func portableMulBy014(_ l0: Fp2, _ l1: Fp2, _ l4: Fp2) -> Fp12 {
         let aa = c0.wideMulBy01(l0, l1)
         let bb = c1.wideMulBy1(l4)
         let t = (c1 + c0).wideMulBy01(l0, l1 + l4) - aa - bb
@@ -118,6 +171,22 @@ public struct Fp12: Sendable, Equatable {
     /// of the final exponentiation). Guide to Pairing-Based Cryptography, Algorithm 5.5.4.
     @inlinable
     public func cyclotomicSquared() -> Fp12 {
+        if vring_fp_asm_enabled() != 0 { return cyclotomicSquaredByKernel() }
+        return portableCyclotomicSquared()
+    }
+
+    /// The Granger–Scott square over the x86-64 kernels (fp_tower.c). Only when
+    /// `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func cyclotomicSquaredByKernel() -> Fp12 {
+        var r = self
+        withUnsafeMutablePointer(to: &r) { vring_fp12_cyclotomic_sqr($0, $0) }
+        return r
+    }
+
+    /// The portable Granger–Scott square; the kernel path's twin.
+    @inlinable
+    package func portableCyclotomicSquared() -> Fp12 {
         var z0 = c0.c0, z4 = c0.c1, z3 = c0.c2
         var z2 = c1.c0, z1 = c1.c1, z5 = c1.c2
         var (t0, t1) = Fp12.fp4Square(z0, z1)
@@ -208,6 +277,22 @@ public struct KarabinaCompressed: Sendable, Equatable {
     /// the reduction cost more than the product saves.
     @inlinable
     public func squared() -> KarabinaCompressed {
+        if vring_fp_asm_enabled() != 0 { return squaredByKernel() }
+        return portableSquared()
+    }
+
+    /// The compressed square over the x86-64 kernels (fp_tower.c). Only when
+    /// `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func squaredByKernel() -> KarabinaCompressed {
+        var r = self
+        withUnsafeMutablePointer(to: &r) { vring_fp12_karabina_sqr($0) }
+        return r
+    }
+
+    /// The portable compressed square; the kernel path's twin.
+    @inlinable
+    package func portableSquared() -> KarabinaCompressed {
         let b45 = g4 * g5, b23 = g2 * g3
         let twoB45 = (b45 + b45).mulByNonResidue()                                      // 2ξ·g4g5
         let twoB23 = b23 + b23                                                          // 2·g2g3

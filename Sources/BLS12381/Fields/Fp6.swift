@@ -1,3 +1,5 @@
+import CBarrier
+
 /// Fp6 = Fp2[v] / (v^3 - ξ), ξ = 1 + u: c0 + c1·v + c2·v^2.
 @frozen
 public struct Fp6: Sendable, Equatable {
@@ -22,7 +24,23 @@ public struct Fp6: Sendable, Equatable {
     /// products left unreduced (18 768-bit products), combined in `Fp2Wide` and reduced once per
     /// coefficient: 6 Montgomery reductions instead of 12.
     @inlinable
-    public static func * (a: Fp6, b: Fp6) -> Fp6 { wideProduct(a, b).reduced() }
+    public static func * (a: Fp6, b: Fp6) -> Fp6 {
+        if vring_fp_asm_enabled() != 0 { return productByKernel(a, b) }
+        return wideProduct(a, b).reduced()
+    }
+
+    /// The product over the x86-64 kernels (fp_tower.c, the same formulas). Only when
+    /// `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package static func productByKernel(_ a: Fp6, _ b: Fp6) -> Fp6 {
+        var r = a
+        withUnsafeMutablePointer(to: &r) { pr in withUnsafePointer(to: b) { vring_fp6_mul(pr, pr, $0) } }
+        return r
+    }
+
+    /// The portable product; the kernel path's twin.
+    @inlinable
+    package static func portableProduct(_ a: Fp6, _ b: Fp6) -> Fp6 { wideProduct(a, b).reduced() }
 
     /// The product of `*` before its reductions. Inputs reduced.
     @inlinable

@@ -40,4 +40,20 @@ void vring_fp2_sqr_mont(void *r, const void *a);
 /// r (24 limbs) = the same two products unreduced: ((a0 + a1)(a0 - a1), 2a0*a1).
 void vring_fp2_sqr_wide(void *r, const void *a);
 
+
+// The tower over these kernels (fp_tower.c), the twins of the Swift Fp6/Fp12 products: operands
+// fully reduced, results fully reduced; r may alias the operands.
+/// r = a*b in Fp6 (lazy Karatsuba, 6 reductions).
+void vring_fp6_mul(void *r, const void *a, const void *b);
+/// r = a*b in Fp12 (Karatsuba over Fp6, 12 reductions).
+void vring_fp12_mul(void *r, const void *a, const void *b);
+/// r = a^2 in Fp12 (complex squaring).
+void vring_fp12_sqr(void *r, const void *a);
+/// r = a*(l0 + l1*v + l4*v*w), the sparse product with a line of the Miller loop.
+void vring_fp12_mul_by_014(void *r, const void *a, const void *l0, const void *l1, const void *l4);
+/// r = a^2 for a in the cyclotomic subgroup (Granger–Scott).
+void vring_fp12_cyclotomic_sqr(void *r, const void *a);
+/// Karabina's compressed square of (g2, g3, g4, g5) (four Fp2 values, 48 limbs), in place.
+void vring_fp12_karabina_sqr(void *g);
+
 #endif
