@@ -375,3 +375,96 @@ void vring_fp12_karabina_sqr(void *g) {
     gs_minus(&v[2], &a23);               // h4 = 2(a23 − g4) + a23
     gs_plus(&v[3], &b23);                // h5 = 2(2 g2g3 + g5) + 2 g2g3
 }
+
+// MARK: the Miller loop's steps (MillerG2 in Pairing.swift)
+
+INLINE void fp2_sqr(fp2 *r, const fp2 *a) { vring_fp2_sqr_mont(r, a); }
+INLINE void fp_mul(fp *r, const fp *a, const fp *b) { vring_fp_mul_mont(r, a, b); }
+INLINE void fp2_mul_fp(fp2 *r, const fp2 *a, const fp *b) { fp_mul(&r->c0, &a->c0, b); fp_mul(&r->c1, &a->c1, b); }
+INLINE void fp2_neg(fp2 *r, const fp2 *a) { const fp2 zero = {{{0}}, {{0}}}; fp2_sub(r, &zero, a); }
+
+// f ← f·l(P) for a line (l0, l1, l4) whose l1 and l4 still take x_P and y_P: the sparse product.
+INLINE void evaluate_line(fp12 *f, const fp2 *l0, const fp2 *l1, const fp2 *l4, const fp *px, const fp *py) {
+    fp2 c1, c4;
+    fp2_mul_fp(&c1, l1, px);
+    fp2_mul_fp(&c4, l4, py);
+    vring_fp12_mul_by_014(f, f, l0, &c1, &c4);
+}
+
+// T ← 2T (homogeneous projective on the twist, 3M + 6S) and f ← f·(tangent at T)(P), the
+// tangent (−2YZ·y_P, 3X²·x_P, 3b'Z² − Y²) as MillerG2.doublingStep and evaluateLine.
+// t: (X, Y, Z), three Fp2; f: Fp12; px, py: P's affine coordinates.
+void vring_g2_miller_double(void *t, void *f, const void *px, const void *py) {
+    fp2 *x = (fp2 *)t, *y = x + 1, *z = x + 2;
+    fp2 xy, b, c, e, e4, f9, h, j, g, ee, u, l0, l1;
+    fp2_mul(&xy, x, y);
+    fp2_sqr(&b, y);
+    fp2_sqr(&c, z);
+    fp2_mul_xi(&e4, &c);                 // 3b'Z² = 12ξZ²
+    fp2_dbl(&e4, &e4);
+    fp2_dbl(&e4, &e4);
+    fp2_dbl(&e, &e4);
+    fp2_add(&e, &e, &e4);
+    fp2_dbl(&f9, &e);                    // 9b'Z²
+    fp2_add(&f9, &f9, &e);
+    fp2_add(&u, y, z);                   // 2YZ = (Y + Z)² − Y² − Z²
+    fp2_sqr(&h, &u);
+    fp2_sub(&h, &h, &b);
+    fp2_sub(&h, &h, &c);
+    fp2_sqr(&j, x);
+    fp2_add(&g, &b, &f9);
+    fp2_sqr(&ee, &e);
+    fp2_sub(&u, &b, &f9);                // X3 = 2XY(Y² − 9b'Z²)
+    fp2_mul(x, &xy, &u);
+    fp2_dbl(x, x);
+    fp2_dbl(&u, &ee);                    // Y3 = (Y² + 9b'Z²)² − 12(3b'Z²)²
+    fp2_add(&u, &u, &ee);
+    fp2_dbl(&u, &u);
+    fp2_dbl(&u, &u);
+    fp2_sqr(y, &g);
+    fp2_sub(y, y, &u);
+    fp2_mul(z, &b, &h);                  // Z3 = 8Y³Z
+    fp2_dbl(z, z);
+    fp2_dbl(z, z);
+    fp2_sub(&l0, &e, &b);                // the line: 3b'Z² − Y², 3X²·x_P, −2YZ·y_P
+    fp2_dbl(&l1, &j);
+    fp2_add(&l1, &l1, &j);
+    fp2_neg(&h, &h);
+    evaluate_line((fp12 *)f, &l0, &l1, &h, (const fp *)px, (const fp *)py);
+}
+
+// (a·b − c·d) with one pair of reductions (Fp2.differenceOfProducts).
+INLINE void fp2_diff_of_products(fp2 *r, const fp2 *a, const fp2 *b, const fp2 *c, const fp2 *d) {
+    fp2w s, t;
+    fp2_mul_wide(&s, a, b);
+    fp2_mul_wide(&t, c, d);
+    fp2w_sub(&s, &s, &t);
+    fp2_redc(r, &s);
+}
+
+// T ← T + Q for an affine Q, and f ← f·(the chord)(P), as MillerG2.additionStep: with
+// θ = Y − y_Q·Z and λ = X − x_Q·Z, the line (θ·x_Q − λ·y_Q, −θ·x_P, λ·y_P).
+void vring_g2_miller_add(void *t, void *f, const void *qx, const void *qy, const void *px, const void *py) {
+    fp2 *x = (fp2 *)t, *y = x + 1, *z = x + 2;
+    const fp2 *xq = (const fp2 *)qx, *yq = (const fp2 *)qy;
+    fp2 theta, lambda, c, d, e, ff, g, h, u, l0;
+    fp2_mul(&u, yq, z);
+    fp2_sub(&theta, y, &u);
+    fp2_mul(&u, xq, z);
+    fp2_sub(&lambda, x, &u);
+    fp2_sqr(&c, &theta);
+    fp2_sqr(&d, &lambda);
+    fp2_mul(&e, &lambda, &d);
+    fp2_mul(&ff, z, &c);
+    fp2_mul(&g, x, &d);
+    fp2_add(&h, &e, &ff);
+    fp2_dbl(&u, &g);
+    fp2_sub(&h, &h, &u);
+    fp2_mul(x, &lambda, &h);
+    fp2_sub(&u, &g, &h);
+    fp2_diff_of_products(y, &theta, &u, &e, y);
+    fp2_mul(z, z, &e);
+    fp2_diff_of_products(&l0, &theta, xq, &lambda, yq);
+    fp2_neg(&theta, &theta);
+    evaluate_line((fp12 *)f, &l0, &theta, &lambda, (const fp *)px, (const fp *)py);
+}

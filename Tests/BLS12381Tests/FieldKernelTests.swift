@@ -100,6 +100,27 @@ final class FieldKernelTests: XCTestCase {
         }
     }
 
+    /// The Miller loop with its doubling and addition steps over the kernels (fp_tower.c) against
+    /// the loop of the portable Swift code, for one, two and three pairs.
+    func testMillerLoopStepsMatchThePortableTwin() throws {
+        guard FieldArithmetic.kernelsAvailable else {
+            throw XCTSkip("no BMI2/ADX kernels on this machine: the portable code is the only path")
+        }
+        let was = FieldArithmetic.usingKernels
+        defer { FieldArithmetic.select(kernels: was) }
+        var rng = SplitMix64(seed: 0x3111E4)
+        for n in 1...3 {
+            let pairs = (0..<n).map { _ in
+                (G1Projective(.generator).multiplied(by: .random(using: &rng)).affine,
+                 G2Projective(.generator).multiplied(by: .random(using: &rng)).affine)
+            }
+            FieldArithmetic.select(kernels: false)
+            let portable = millerLoop(pairs)
+            XCTAssertTrue(FieldArithmetic.select(kernels: true))
+            XCTAssertEqual(millerLoop(pairs), portable, "\(n) pairs")
+        }
+    }
+
     /// The switch: off gives the portable path, on (where available) the kernels; both give the
     /// same Fp2 product as the reference written with three Montgomery products.
     func testTheSwitchSelectsEitherPathWithTheSameResults() {

@@ -8,6 +8,8 @@
 // squarings in the exponentiations by |z|) Karabina compressed cyclotomic squarings.
 // All pairing inputs in this project are public.
 
+import CBarrier
+
 /// An element of the target group GT (the order-r subgroup of Fp12*), written multiplicatively.
 public struct GT: Sendable, Equatable {
     public var value: Fp12
@@ -70,6 +72,34 @@ struct MillerG2 {
     }
 }
 
+extension MillerG2 {
+    /// T ← 2T and f ← f·(tangent at T)(P): `doublingStep` and `evaluateLine`, over the x86-64
+    /// kernels (fp_tower.c, the same formulas) when they run.
+    @inlinable @inline(__always)
+    mutating func double(multiplying f: inout Fp12, at p: G1Affine) {
+        if vring_fp_asm_enabled() != 0 {
+            var t = (x, y, z), px = p.x, py = p.y
+            vring_g2_miller_double(&t, &f, &px, &py)
+            (x, y, z) = t
+        } else {
+            f = evaluateLine(f, doublingStep(), p)
+        }
+    }
+
+    /// T ← T + Q and f ← f·(chord through T and Q)(P): `additionStep` and `evaluateLine`, over
+    /// the kernels when they run.
+    @inlinable @inline(__always)
+    mutating func add(_ q: G2Affine, multiplying f: inout Fp12, at p: G1Affine) {
+        if vring_fp_asm_enabled() != 0 {
+            var t = (x, y, z), qx = q.x, qy = q.y, px = p.x, py = p.y
+            vring_g2_miller_add(&t, &f, &qx, &qy, &px, &py)
+            (x, y, z) = t
+        } else {
+            f = evaluateLine(f, additionStep(q), p)
+        }
+    }
+}
+
 @inlinable @inline(__always)
 func evaluateLine(_ f: Fp12, _ line: (Fp2, Fp2, Fp2), _ p: G1Affine) -> Fp12 {
     let c0 = line.0.mul(by: p.y)
@@ -90,13 +120,11 @@ public func millerLoop(_ pairs: [(G1Affine, G2Affine)]) -> Fp12 {
     for i in stride(from: 62, through: 0, by: -1) {
         if i != 62 { f = f.squared() }
         for k in (i == 62 ? 1 : 0)..<live.count {
-            let line = ts[k].doublingStep()
-            f = evaluateLine(f, line, live[k].0)
+            ts[k].double(multiplying: &f, at: live[k].0)
         }
         if (blsXAbs >> UInt64(i)) & 1 == 1 {
             for k in 0..<live.count {
-                let line = ts[k].additionStep(live[k].1)
-                f = evaluateLine(f, line, live[k].0)
+                ts[k].add(live[k].1, multiplying: &f, at: live[k].0)
             }
         }
     }

@@ -55,5 +55,10 @@ void vring_fp12_mul_by_014(void *r, const void *a, const void *l0, const void *l
 void vring_fp12_cyclotomic_sqr(void *r, const void *a);
 /// Karabina's compressed square of (g2, g3, g4, g5) (four Fp2 values, 48 limbs), in place.
 void vring_fp12_karabina_sqr(void *g);
+/// The Miller loop's doubling step: T = (X, Y, Z) (three Fp2) doubled, f (Fp12) multiplied by
+/// the tangent at T evaluated at P = (px, py) (Fp).
+void vring_g2_miller_double(void *t, void *f, const void *px, const void *py);
+/// The addition step: T += Q = (qx, qy) (Fp2), f multiplied by the chord evaluated at P.
+void vring_g2_miller_add(void *t, void *f, const void *qx, const void *qy, const void *px, const void *py);
 
 #endif
