@@ -35,6 +35,8 @@ __attribute__((constructor)) static void vring_fp_asm_init(void) {
 int vring_fp_asm_supported(void) { return 0; }
 void vring_fp_mul_mont(void *r, const void *a, const void *b) { (void)r; (void)a; (void)b; abort(); }
 void vring_fp_mul_wide(void *r, const void *a, const void *b) { (void)r; (void)a; (void)b; abort(); }
+void vring_fp_sqr_mont(void *r, const void *a) { (void)r; (void)a; abort(); }
+void vring_fp_sqr_wide(void *r, const void *a) { (void)r; (void)a; abort(); }
 void vring_fp_redc(void *r, const void *t) { (void)r; (void)t; abort(); }
 void vring_fp2_mul_wide(void *r, const void *a, const void *b) { (void)r; (void)a; (void)b; abort(); }
 void vring_fp2_redc(void *r, const void *t) { (void)r; (void)t; abort(); }

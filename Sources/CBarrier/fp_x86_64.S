@@ -225,6 +225,116 @@
         FINALSUB %r14, %r8, %r9, %r10, %r11, %r12, %rax, %rbx, %rdx, %r15, %r13, %rbp
         ret
 
+// (%rdi), 12 limbs = (%rsi)^2 for an operand below 2^383: the 15 cross products a_i*a_j (i < j)
+// row by row on two carry chains into t1..t10 = rcx, rbp, r8-r15, then one pass that doubles
+// them (adcx chain) and adds the squares a_i^2 (adox chain), storing each finished word: 21
+// multiplications instead of 36. Also clobbers rcx.
+        .p2align 5
+.Lsqr_wide_body:
+        movq    (%rsi), %rdx                    // row a0 * (a1..a5) -> t1..t6
+        mulxq   8(%rsi), %rcx, %rbp
+        mulxq   16(%rsi), %rax, %r8
+        addq    %rax, %rbp
+        mulxq   24(%rsi), %rax, %r9
+        adcq    %rax, %r8
+        mulxq   32(%rsi), %rax, %r10
+        adcq    %rax, %r9
+        mulxq   40(%rsi), %rax, %r11
+        adcq    %rax, %r10
+        adcq    $0, %r11
+        movq    8(%rsi), %rdx                   // row a1 * (a2..a5) -> t3..t7
+        xorl    %r12d, %r12d
+        mulxq   16(%rsi), %rax, %rbx
+        adcxq   %rax, %r8
+        adoxq   %rbx, %r9
+        mulxq   24(%rsi), %rax, %rbx
+        adcxq   %rax, %r9
+        adoxq   %rbx, %r10
+        mulxq   32(%rsi), %rax, %rbx
+        adcxq   %rax, %r10
+        adoxq   %rbx, %r11
+        mulxq   40(%rsi), %rax, %rbx
+        adcxq   %rax, %r11
+        adoxq   %rbx, %r12
+        movl    $0, %eax
+        adcxq   %rax, %r12
+        movq    16(%rsi), %rdx                  // row a2 * (a3..a5) -> t5..t8
+        xorl    %r13d, %r13d
+        mulxq   24(%rsi), %rax, %rbx
+        adcxq   %rax, %r10
+        adoxq   %rbx, %r11
+        mulxq   32(%rsi), %rax, %rbx
+        adcxq   %rax, %r11
+        adoxq   %rbx, %r12
+        mulxq   40(%rsi), %rax, %rbx
+        adcxq   %rax, %r12
+        adoxq   %rbx, %r13
+        movl    $0, %eax
+        adcxq   %rax, %r13
+        movq    24(%rsi), %rdx                  // row a3 * (a4, a5) -> t7..t9
+        xorl    %r14d, %r14d
+        mulxq   32(%rsi), %rax, %rbx
+        adcxq   %rax, %r12
+        adoxq   %rbx, %r13
+        mulxq   40(%rsi), %rax, %rbx
+        adcxq   %rax, %r13
+        adoxq   %rbx, %r14
+        movl    $0, %eax
+        adcxq   %rax, %r14
+        movq    32(%rsi), %rdx                  // a4 * a5 -> t9, t10
+        mulxq   40(%rsi), %rax, %r15
+        addq    %rax, %r14
+        adcq    $0, %r15
+        movq    (%rsi), %rdx                    // 2*cross + squares, word by word
+        mulxq   %rdx, %rax, %rbx
+        movq    %rax, (%rdi)
+        xorl    %eax, %eax                      // clears CF and OF
+        adcxq   %rcx, %rcx
+        adoxq   %rbx, %rcx
+        movq    %rcx, 8(%rdi)
+        movq    8(%rsi), %rdx
+        mulxq   %rdx, %rax, %rbx
+        adcxq   %rbp, %rbp
+        adoxq   %rax, %rbp
+        movq    %rbp, 16(%rdi)
+        adcxq   %r8, %r8
+        adoxq   %rbx, %r8
+        movq    %r8, 24(%rdi)
+        movq    16(%rsi), %rdx
+        mulxq   %rdx, %rax, %rbx
+        adcxq   %r9, %r9
+        adoxq   %rax, %r9
+        movq    %r9, 32(%rdi)
+        adcxq   %r10, %r10
+        adoxq   %rbx, %r10
+        movq    %r10, 40(%rdi)
+        movq    24(%rsi), %rdx
+        mulxq   %rdx, %rax, %rbx
+        adcxq   %r11, %r11
+        adoxq   %rax, %r11
+        movq    %r11, 48(%rdi)
+        adcxq   %r12, %r12
+        adoxq   %rbx, %r12
+        movq    %r12, 56(%rdi)
+        movq    32(%rsi), %rdx
+        mulxq   %rdx, %rax, %rbx
+        adcxq   %r13, %r13
+        adoxq   %rax, %r13
+        movq    %r13, 64(%rdi)
+        adcxq   %r14, %r14
+        adoxq   %rbx, %r14
+        movq    %r14, 72(%rdi)
+        movq    40(%rsi), %rdx
+        mulxq   %rdx, %rax, %rbx
+        adcxq   %r15, %r15
+        adoxq   %rax, %r15
+        movq    %r15, 80(%rdi)
+        movl    $0, %ecx                        // t11 = the doubling's carry + hi(a5^2) + carry
+        adcxq   %rcx, %rcx
+        adoxq   %rbx, %rcx
+        movq    %rcx, 88(%rdi)
+        ret
+
 // dst (6 limbs) = x + y, no reduction (below 2^382 for x, y below 2^381). Clobbers rax.
 .macro ADD6 dst, x, y
         movq    \x, %rax
@@ -363,6 +473,27 @@ EXPORT vring_fp_redc
         call    .Lredc_body
         EPILOGUE
 END vring_fp_redc
+
+// void vring_fp_sqr_mont(uint64_t r[6], const uint64_t a[6]): the square, then one reduction.
+EXPORT vring_fp_sqr_mont
+        PROLOGUE
+        subq    $104, %rsp                      // [0,96) the wide square, [96,104) r
+        movq    %rdi, 96(%rsp)
+        movq    %rsp, %rdi
+        call    .Lsqr_wide_body
+        movq    %rdi, %rsi
+        movq    96(%rsp), %rdi
+        call    .Lredc_body
+        addq    $104, %rsp
+        EPILOGUE
+END vring_fp_sqr_mont
+
+// void vring_fp_sqr_wide(uint64_t r[12], const uint64_t a[6])
+EXPORT vring_fp_sqr_wide
+        PROLOGUE
+        call    .Lsqr_wide_body
+        EPILOGUE
+END vring_fp_sqr_wide
 
 // void vring_fp2_mul_wide(uint64_t r[24], const uint64_t a[12], const uint64_t b[12])
 EXPORT vring_fp2_mul_wide

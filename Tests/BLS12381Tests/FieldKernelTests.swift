@@ -36,6 +36,9 @@ final class FieldKernelTests: XCTestCase {
             for (x, y) in [(a, b), (a2, b2), (b2, b2), (a, a)] {
                 XCTAssertEqual(limbs(Fp.productKernel(x, y)), limbs(Fp.portableProduct(x, y)), "mul \(i)")
                 XCTAssertEqual(limbs(FpWide(productKernel: x, y)), limbs(FpWide(product: x, y)), "wide \(i)")
+                XCTAssertEqual(limbs(x.squaredByKernel()), limbs(x.portableSquared()), "square \(i)")
+                XCTAssertEqual(limbs(x.squaredByKernel()), limbs(Fp.portableProduct(x, x)), "square as a product \(i)")
+                XCTAssertEqual(limbs(FpWide(squareKernel: x)), limbs(FpWide(product: x, x)), "wide square \(i)")
                 // Wide values up to (2p)^2 < p·2^384, and differences brought into [0, p·2^384).
                 let w = FpWide(product: x, y)
                 XCTAssertEqual(limbs(w.reducedByKernel()), limbs(w.montgomeryReduced()), "redc \(i)")

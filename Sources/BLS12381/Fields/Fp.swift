@@ -94,9 +94,22 @@ public struct Fp: Sendable {
     /// a²·2^-384 mod p: the dedicated 768-bit square (21 multiplications) and one reduction.
     @inlinable @inline(__always)
     public func squared() -> Fp {
-        if vring_fp_asm_enabled() != 0 { return Fp.productKernel(self, self) }
-        return FpWide(square: self).montgomeryReduced()
+        if vring_fp_asm_enabled() != 0 { return squaredByKernel() }
+        return portableSquared()
     }
+
+    /// The assembly square (fp_x86_64.S, the same 21 multiplications and one reduction). Only
+    /// when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func squaredByKernel() -> Fp {
+        var r = Fp.zero, a = self
+        vring_fp_sqr_mont(&r, &a)
+        return r
+    }
+
+    /// The portable square; the assembly kernel's twin.
+    @inlinable @inline(__always)
+    package func portableSquared() -> Fp { FpWide(square: self).montgomeryReduced() }
 
     // MARK: Addition
 

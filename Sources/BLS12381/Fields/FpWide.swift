@@ -39,6 +39,14 @@ public struct FpWide: Sendable {
         self = r
     }
 
+    /// The assembly wide square (fp_x86_64.S), the twin of `init(square:)`; for the tests.
+    @inlinable @inline(__always)
+    package init(squareKernel a: Fp) {
+        var r = FpWide(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), a = a
+        vring_fp_sqr_wide(&r, &a)
+        self = r
+    }
+
     /// The full product a·b (schoolbook). Branch-free.
     @inlinable @inline(__always)
     public init(product a: Fp, _ b: Fp) {

@@ -26,6 +26,10 @@ int vring_fp_asm_select(int on);
 void vring_fp_mul_mont(void *r, const void *a, const void *b);
 /// r (12 limbs) = a*b, for a, b below 2^384.
 void vring_fp_mul_wide(void *r, const void *a, const void *b);
+/// r = a^2*2^-384 mod p (fully reduced), for a below 2p: 21 multiplications for the square.
+void vring_fp_sqr_mont(void *r, const void *a);
+/// r (12 limbs) = a^2, for a below 2^383.
+void vring_fp_sqr_wide(void *r, const void *a);
 /// r = t*2^-384 mod p (fully reduced), for t (12 limbs) below p*2^384.
 void vring_fp_redc(void *r, const void *t);
 /// Fp2 = Fp[u]/(u^2 + 1), coefficients (c0, c1) of 6 limbs each, below p, Montgomery form.
