@@ -468,3 +468,61 @@ void vring_g2_miller_add(void *t, void *f, const void *qx, const void *qy, const
     fp2_neg(&theta, &theta);
     evaluate_line((fp12 *)f, &l0, &theta, &lambda, (const fp *)px, (const fp *)py);
 }
+
+// MARK: Jacobian doubling (JacobianPoint.doubled, dbl-2009-l for a = 0: 2M + 5S), in place on
+// (X, Y, Z). Variable-time callers only (public points), but branch-free all the same.
+
+INLINE void fp_sqr(fp *r, const fp *a) { vring_fp_sqr_mont(r, a); }
+INLINE void fp_dbl(fp *r, const fp *a) { fp_add(r, a, a); }
+
+void vring_g1_jacobian_double(void *p) {
+    fp *x = (fp *)p, *y = x + 1, *z = x + 2;
+    fp a, b, c, d, e, f, t;
+    fp_sqr(&a, x);
+    fp_sqr(&b, y);
+    fp_sqr(&c, &b);
+    fp_add(&t, x, &b);                   // D = 2((X + B)² − A − C)
+    fp_sqr(&d, &t);
+    fp_sub(&d, &d, &a);
+    fp_sub(&d, &d, &c);
+    fp_dbl(&d, &d);
+    fp_dbl(&e, &a);                      // E = 3A
+    fp_add(&e, &e, &a);
+    fp_sqr(&f, &e);
+    fp_mul(&t, y, z);                    // Z3 = 2YZ
+    fp_dbl(z, &t);
+    fp_dbl(&t, &d);                      // X3 = F − 2D
+    fp_sub(x, &f, &t);
+    fp_sub(&t, &d, x);                   // Y3 = E(D − X3) − 8C
+    fp_mul(y, &e, &t);
+    fp_dbl(&c, &c);
+    fp_dbl(&c, &c);
+    fp_dbl(&c, &c);
+    fp_sub(y, y, &c);
+}
+
+void vring_g2_jacobian_double(void *p) {
+    fp2 *x = (fp2 *)p, *y = x + 1, *z = x + 2;
+    fp2 a, b, c, d, e, f, t;
+    fp2_sqr(&a, x);
+    fp2_sqr(&b, y);
+    fp2_sqr(&c, &b);
+    fp2_add(&t, x, &b);
+    fp2_sqr(&d, &t);
+    fp2_sub(&d, &d, &a);
+    fp2_sub(&d, &d, &c);
+    fp2_dbl(&d, &d);
+    fp2_dbl(&e, &a);
+    fp2_add(&e, &e, &a);
+    fp2_sqr(&f, &e);
+    fp2_mul(&t, y, z);
+    fp2_dbl(z, &t);
+    fp2_dbl(&t, &d);
+    fp2_sub(x, &f, &t);
+    fp2_sub(&t, &d, x);
+    fp2_mul(y, &e, &t);
+    fp2_dbl(&c, &c);
+    fp2_dbl(&c, &c);
+    fp2_dbl(&c, &c);
+    fp2_sub(y, y, &c);
+}

@@ -124,6 +124,27 @@ final class FieldKernelTests: XCTestCase {
         }
     }
 
+    /// The Jacobian doublings over the kernels against the Swift formula, coordinate for
+    /// coordinate, on G1 and G2 points with Z ≠ 1 and along a chain of doublings.
+    func testJacobianDoublingsMatchThePortableTwin() throws {
+        guard FieldArithmetic.kernelsAvailable else {
+            throw XCTSkip("no BMI2/ADX kernels on this machine: the portable code is the only path")
+        }
+        var rng = SplitMix64(seed: 0xD0B1E)
+        for _ in 0..<6 {
+            var p = JacobianPoint<G1Curve>(G1Projective(.generator).multiplied(by: .random(using: &rng)))
+            var q = JacobianPoint<G2Curve>(G2Projective(.generator).multiplied(by: .random(using: &rng)))
+            for _ in 0..<10 {
+                let (pk, pp) = (p.doubledByKernel(), p.portableDoubled())
+                XCTAssertTrue(pk.x == pp.x && pk.y == pp.y && pk.z == pp.z, "G1")
+                let (qk, qp) = (q.doubledByKernel(), q.portableDoubled())
+                XCTAssertTrue(qk.x == qp.x && qk.y == qp.y && qk.z == qp.z, "G2")
+                p = pk
+                q = qk
+            }
+        }
+    }
+
     /// The switch: off gives the portable path, on (where available) the kernels; both give the
     /// same Fp2 product as the reference written with three Montgomery products.
     func testTheSwitchSelectsEitherPathWithTheSameResults() {

@@ -1,3 +1,5 @@
+import CBarrier
+
 /// Jacobian coordinates (X : Y : Z), x = X/Z^2, y = Y/Z^3, for VARIABLE-TIME chains on public
 /// points (subgroup checks, cofactor clearing, wNAF multiplication). Doubling costs 2M + 5S
 /// (dbl-2009-l) against 6M + 2S for the complete projective formula, and mixed addition 7M + 4S
@@ -42,6 +44,28 @@ public struct JacobianPoint<C: CurveParameters>: Sendable {
     @inlinable
     public func doubled() -> JacobianPoint {
         if isInfinity { return self }
+        if vring_fp_asm_enabled() != 0 { return doubledByKernel() }
+        return portableDoubled()
+    }
+
+    /// The doubling over the x86-64 kernels (fp_tower.c, the same formula): one call instead of
+    /// the Swift glue between seven field kernels. Only when `vring_fp_asm_enabled()`.
+    @inlinable @inline(__always)
+    package func doubledByKernel() -> JacobianPoint {
+        var r = self
+        if C.Field.self == Fp2.self {
+            withUnsafeMutablePointer(to: &r) { vring_g2_jacobian_double($0) }
+        } else if C.Field.self == Fp.self {
+            withUnsafeMutablePointer(to: &r) { vring_g1_jacobian_double($0) }
+        } else {
+            return portableDoubled()
+        }
+        return r
+    }
+
+    /// The portable doubling; the kernel path's twin.
+    @inlinable
+    package func portableDoubled() -> JacobianPoint {
         let a = x.squared()
         let b = y.squared()
         let c = b.squared()

@@ -64,5 +64,8 @@ void vring_fp12_karabina_sqr(void *g);
 void vring_g2_miller_double(void *t, void *f, const void *px, const void *py);
 /// The addition step: T += Q = (qx, qy) (Fp2), f multiplied by the chord evaluated at P.
 void vring_g2_miller_add(void *t, void *f, const void *qx, const void *qy, const void *px, const void *py);
+/// Jacobian doubling in place of (X, Y, Z) on G1 (three Fp) and on G2 (three Fp2).
+void vring_g1_jacobian_double(void *p);
+void vring_g2_jacobian_double(void *p);
 
 #endif
