@@ -526,3 +526,86 @@ void vring_g2_jacobian_double(void *p) {
     fp2_dbl(&c, &c);
     fp2_sub(y, y, &c);
 }
+
+// MARK: complete projective addition and doubling (ProjectivePoint + and doubled: Renes–Costello–
+// Batina 2016, Algorithms 7 and 9 for a = 0), the constant-time scalar multiplications' steps.
+// Branch-free, on (X, Y, Z); r may alias the operands (it is written last).
+
+// 3b·t: G1 b = 4, so 12t; G2 b' = 4(1 + u), so 12ξt.
+INLINE void b3_g1(fp *r, const fp *t) { fp u; fp_dbl(&u, t); fp_dbl(&u, &u); fp_dbl(r, &u); fp_add(r, r, &u); }
+INLINE void b3_g2(fp2 *r, const fp2 *t) { fp2 u; fp2_mul_xi(&u, t); fp2_dbl(&u, &u); fp2_dbl(&u, &u); fp2_dbl(r, &u); fp2_add(r, r, &u); }
+
+// a·b ± c·d with one reduction (FieldElement.sumOfProducts / differenceOfProducts).
+INLINE void sop_g1(fp *r, const fp *a, const fp *b, const fp *c, const fp *d) {
+    fpw s, t; fp_mul_wide(&s, a, b); fp_mul_wide(&t, c, d); fpw_add_plain(&s, &s, &t); fp_redc(r, &s);
+}
+INLINE void dop_g1(fp *r, const fp *a, const fp *b, const fp *c, const fp *d) {
+    fpw s, t; fp_mul_wide(&s, a, b); fp_mul_wide(&t, c, d); fpw_sub(&s, &s, &t); fp_redc(r, &s);
+}
+INLINE void sop_g2(fp2 *r, const fp2 *a, const fp2 *b, const fp2 *c, const fp2 *d) {
+    fp2w s, t; fp2_mul_wide(&s, a, b); fp2_mul_wide(&t, c, d); fp2w_add(&s, &s, &t); fp2_redc(r, &s);
+}
+INLINE void dop_g2(fp2 *r, const fp2 *a, const fp2 *b, const fp2 *c, const fp2 *d) {
+    fp2_diff_of_products(r, a, b, c, d);
+}
+
+#define PROJECTIVE_STEPS(G, F, MUL, SQR, ADD, SUB, DBL)                                          \
+void vring_##G##_projective_add(void *r, const void *pp, const void *qq) {                    \
+    const F *p = (const F *)pp, *q = (const F *)qq;                                            \
+    F t0, t1, t2, t3, t4, x3, y3, z3, u;                                                       \
+    MUL(&t0, &p[0], &q[0]);                                                                    \
+    MUL(&t1, &p[1], &q[1]);                                                                    \
+    MUL(&t2, &p[2], &q[2]);                                                                    \
+    ADD(&t3, &p[0], &p[1]);                                                                    \
+    ADD(&t4, &q[0], &q[1]);                                                                    \
+    MUL(&u, &t3, &t4);                                                                         \
+    ADD(&t4, &t0, &t1);                                                                        \
+    SUB(&t3, &u, &t4);                                                                         \
+    ADD(&t4, &p[1], &p[2]);                                                                    \
+    ADD(&x3, &q[1], &q[2]);                                                                    \
+    MUL(&u, &t4, &x3);                                                                         \
+    ADD(&x3, &t1, &t2);                                                                        \
+    SUB(&t4, &u, &x3);                                                                         \
+    ADD(&x3, &p[0], &p[2]);                                                                    \
+    ADD(&y3, &q[0], &q[2]);                                                                    \
+    MUL(&u, &x3, &y3);                                                                         \
+    ADD(&y3, &t0, &t2);                                                                        \
+    SUB(&y3, &u, &y3);                                                                         \
+    DBL(&x3, &t0);                                                                             \
+    ADD(&t0, &x3, &t0);                                                                        \
+    b3_##G(&u, &t2);                                                                           \
+    ADD(&z3, &t1, &u);                                                                         \
+    SUB(&t1, &t1, &u);                                                                         \
+    b3_##G(&y3, &y3);                                                                          \
+    F *o = (F *)r;                                                                             \
+    F rx, ry, rz;                                                                              \
+    dop_##G(&rx, &t3, &t1, &t4, &y3);                                                          \
+    sop_##G(&ry, &t1, &z3, &y3, &t0);                                                          \
+    sop_##G(&rz, &z3, &t4, &t0, &t3);                                                          \
+    o[0] = rx; o[1] = ry; o[2] = rz;                                                           \
+}                                                                                              \
+void vring_##G##_projective_double(void *r, const void *pp) {                                 \
+    const F *p = (const F *)pp;                                                                \
+    F t0, y8, t2, u, v, z3, d, y3, x3;                                                         \
+    SQR(&t0, &p[1]);                                                                           \
+    DBL(&y8, &t0);                                                                             \
+    DBL(&y8, &y8);                                                                             \
+    DBL(&y8, &y8);                                     /* 8Y² */                               \
+    SQR(&u, &p[2]);                                                                            \
+    b3_##G(&t2, &u);                                   /* 3bZ² */                              \
+    MUL(&u, &p[1], &p[2]);                                                                     \
+    MUL(&z3, &u, &y8);                                                                         \
+    DBL(&u, &t2);                                                                              \
+    ADD(&u, &u, &t2);                                                                          \
+    SUB(&d, &t0, &u);                                  /* Y² − 9bZ² */                         \
+    ADD(&v, &t0, &t2);                                                                         \
+    sop_##G(&y3, &t2, &y8, &d, &v);                                                            \
+    MUL(&u, &p[0], &p[1]);                                                                     \
+    MUL(&v, &d, &u);                                                                           \
+    DBL(&x3, &v);                                                                              \
+    F *o = (F *)r;                                                                             \
+    o[0] = x3; o[1] = y3; o[2] = z3;                                                           \
+}
+
+PROJECTIVE_STEPS(g1, fp, fp_mul, fp_sqr, fp_add, fp_sub, fp_dbl)
+PROJECTIVE_STEPS(g2, fp2, fp2_mul, fp2_sqr, fp2_add, fp2_sub, fp2_dbl)

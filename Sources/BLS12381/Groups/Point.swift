@@ -1,3 +1,5 @@
+import CBarrier
+
 /// A point in affine coordinates. The point at infinity is stored as (0, 0), which is not on
 /// either curve.
 ///
@@ -92,6 +94,28 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
     /// Complete addition, RCB16 Algorithm 7: 12M + 2m_3b + 19A.
     @inlinable
     public static func + (p: ProjectivePoint, q: ProjectivePoint) -> ProjectivePoint {
+        if vring_fp_asm_enabled() != 0, C.self == G2Curve.self || C.self == G1Curve.self {
+            return sumByKernel(p, q)
+        }
+        return portableSum(p, q)
+    }
+
+    /// The complete addition over the x86-64 kernels (fp_tower.c, the same formula). Only when
+    /// `vring_fp_asm_enabled()`, on G1 or G2.
+    @inlinable @inline(__always)
+    package static func sumByKernel(_ p: ProjectivePoint, _ q: ProjectivePoint) -> ProjectivePoint {
+        var r = p
+        withUnsafeMutablePointer(to: &r) { pr in
+            withUnsafePointer(to: q) { pq in
+                if C.self == G2Curve.self { vring_g2_projective_add(pr, pr, pq) } else { vring_g1_projective_add(pr, pr, pq) }
+            }
+        }
+        return r
+    }
+
+    /// The portable complete addition; the kernel path's twin.
+    @inlinable
+    package static func portableSum(_ p: ProjectivePoint, _ q: ProjectivePoint) -> ProjectivePoint {
         var t0 = p.x * q.x
         var t1 = p.y * q.y
         var t2 = p.z * q.z
@@ -161,6 +185,26 @@ public struct ProjectivePoint<C: CurveParameters>: Sendable {
     /// (Y² − 9bZ²)(Y² + 3bZ²) formed with one reduction.
     @inlinable
     public func doubled() -> ProjectivePoint {
+        if vring_fp_asm_enabled() != 0, C.self == G2Curve.self || C.self == G1Curve.self {
+            return doubledByKernel()
+        }
+        return portableDoubled()
+    }
+
+    /// The complete doubling over the x86-64 kernels (fp_tower.c). Only when
+    /// `vring_fp_asm_enabled()`, on G1 or G2.
+    @inlinable @inline(__always)
+    package func doubledByKernel() -> ProjectivePoint {
+        var r = self
+        withUnsafeMutablePointer(to: &r) { pr in
+            if C.self == G2Curve.self { vring_g2_projective_double(pr, pr) } else { vring_g1_projective_double(pr, pr) }
+        }
+        return r
+    }
+
+    /// The portable complete doubling; the kernel path's twin.
+    @inlinable
+    package func portableDoubled() -> ProjectivePoint {
         let t0 = y.squared()
         let y8 = t0.doubled().doubled().doubled()   // 8Y²
         let t2 = C.mulByB3(z.squared())              // 3bZ²

@@ -67,5 +67,11 @@ void vring_g2_miller_add(void *t, void *f, const void *qx, const void *qy, const
 /// Jacobian doubling in place of (X, Y, Z) on G1 (three Fp) and on G2 (three Fp2).
 void vring_g1_jacobian_double(void *p);
 void vring_g2_jacobian_double(void *p);
+/// Complete projective addition r = p + q and doubling r = 2p (RCB16), (X, Y, Z) on G1 (Fp)
+/// and G2 (Fp2); constant time; r may alias the operands.
+void vring_g1_projective_add(void *r, const void *p, const void *q);
+void vring_g1_projective_double(void *r, const void *p);
+void vring_g2_projective_add(void *r, const void *p, const void *q);
+void vring_g2_projective_double(void *r, const void *p);
 
 #endif
